@@ -1,0 +1,39 @@
+# LWMECPS Gym — the two commands: `make test` (set up + whole suite) and `make up` (issue 3).
+# Everything installs into .venv on first use; nothing else needs to be installed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+DEPS   := $(VENV)/.deps-stamp
+LINKS  := $(VENV)/.links-stamp
+SOURCES := $(shell find platform envs serve configs -name '*.py' -o -name '*.yaml' 2>/dev/null)
+PYTEST_ARGS ?=
+
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: install test bench fmt clean
+
+# Dependencies: torch first (the CPU build on disk; an unpinned torch pulls a multi-GB CUDA build),
+# then the project with ray[rllib,serve,tune,default]==2.60.0 and the test tools.
+$(DEPS): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip setuptools wheel
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[test]' --config-settings editable_mode=strict
+	touch $@
+
+# The strict editable install is a link tree: a new module needs the install re-run.
+$(LINKS): $(DEPS) setup.py $(SOURCES)
+	$(PIP) install -q --no-deps -e . --config-settings editable_mode=strict
+	touch $@
+
+install: $(LINKS)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(VENV)/bin/lwmecps bench env
+
+clean:
+	rm -rf build *.egg-info .pytest_cache

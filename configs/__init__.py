@@ -1,0 +1,1 @@
+"""YAML data: env constants (env/), workload groups (groups/), algorithm defaults (algorithms/)."""

@@ -1,0 +1,20 @@
+"""The edge-cluster Gymnasium environment, its workload groups, adapters and baselines.
+
+Importing this package registers ``lwmecps/EdgeCluster-v1``.
+"""
+from gymnasium.envs.registration import register, registry
+
+from .config import EnvParams
+from .edge_cluster import EdgeClusterEnv
+from .groups import GroupFileError, UnknownGroupError, WorkloadGroup, known_groups, load_group, load_group_file
+
+ENV_ID = "lwmecps/EdgeCluster-v1"
+
+if ENV_ID not in registry:
+    register(id=ENV_ID, entry_point="lwmecps.envs.edge_cluster:EdgeClusterEnv",
+             vector_entry_point="lwmecps.envs.vector:EdgeClusterVectorEnv")
+
+__all__ = [
+    "ENV_ID", "EdgeClusterEnv", "EnvParams", "GroupFileError", "UnknownGroupError", "WorkloadGroup",
+    "known_groups", "load_group", "load_group_file",
+]

@@ -1,0 +1,74 @@
+"""Action adapters shared by every algorithm that cannot act in ``MultiDiscrete`` directly.
+
+* ``FlatDiscreteAction``: ``Discrete(prod(max_j + 1))`` for DQN and tabular Q-learning; index ``i``
+  is the mixed-radix number whose digits (most significant first) are the replicas per node.
+* ``ContinuousAction``: ``Box(-1, 1, (n,))`` for TD3 and SAC; ``x_j`` maps to
+  ``round((x_j + 1) / 2 * max_j)`` replicas (clipped), and replicas ``k`` back to ``2 k / max_j - 1``.
+
+Both are Gymnasium ``ActionWrapper``s and expose exact ``to_replicas`` / ``from_replicas`` maps.
+"""
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+
+def _nvec(env: gym.Env) -> np.ndarray:
+    space = env.action_space
+    if not isinstance(space, spaces.MultiDiscrete):
+        raise TypeError(f"the adapters wrap a MultiDiscrete action space, got {space}")
+    return np.asarray(space.nvec, dtype=np.int64)
+
+
+class FlatDiscreteAction(gym.ActionWrapper):
+    """``Discrete(prod(nvec))`` <-> ``MultiDiscrete(nvec)`` by mixed-radix encoding."""
+
+    #: above this many joint actions a flat head stops being sensible (8 nodes of 4: 390 625)
+    MAX_ACTIONS = 1_000_000
+
+    def __init__(self, env: gym.Env):
+        super().__init__(env)
+        self.nvec = _nvec(env)
+        size = int(np.prod(self.nvec))
+        if size > self.MAX_ACTIONS:
+            raise ValueError(f"flattened action space would have {size} actions (> {self.MAX_ACTIONS})")
+        self.action_space = spaces.Discrete(size)
+        self._radix = np.cumprod(np.concatenate([[1], self.nvec[1:][::-1]]))[::-1].astype(np.int64)
+
+    def to_replicas(self, index: int) -> np.ndarray:
+        if not 0 <= int(index) < self.action_space.n:
+            raise ValueError(f"flat action {index} outside 0..{self.action_space.n - 1}")
+        return (int(index) // self._radix) % self.nvec
+
+    def from_replicas(self, replicas) -> int:
+        r = np.asarray(replicas, dtype=np.int64)
+        if r.shape != self.nvec.shape or (r < 0).any() or (r >= self.nvec).any():
+            raise ValueError(f"replicas {r.tolist()} outside the space {self.nvec.tolist()}")
+        return int((r * self._radix).sum())
+
+    def action(self, action):
+        return self.to_replicas(int(action))
+
+
+class ContinuousAction(gym.ActionWrapper):
+    """``Box(-1, 1, (n,))`` <-> ``MultiDiscrete(nvec)``: evenly spaced replica levels."""
+
+    def __init__(self, env: gym.Env):
+        super().__init__(env)
+        self.nvec = _nvec(env)
+        self.max = (self.nvec - 1).astype(np.float64)
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(len(self.nvec),), dtype=np.float32)
+
+    def to_replicas(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        if x.shape != self.nvec.shape or not np.isfinite(x).all():
+            raise ValueError(f"continuous action must be {len(self.nvec)} finite numbers, got {x.tolist()}")
+        return np.clip(np.rint((np.clip(x, -1.0, 1.0) + 1.0) / 2.0 * self.max), 0, self.max).astype(np.int64)
+
+    def from_replicas(self, replicas) -> np.ndarray:
+        r = np.asarray(replicas, dtype=np.float64)
+        return (2.0 * r / np.maximum(self.max, 1.0) - 1.0).astype(np.float32)
+
+    def action(self, action):
+        return self.to_replicas(action)

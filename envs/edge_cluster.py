@@ -1,0 +1,129 @@
+"""The edge-cluster Gymnasium environment."""
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from .cluster import ClusterSim
+from .config import EnvParams
+from .groups import WorkloadGroup
+from .simulator import INFO_KEYS, OBS_PER_NODE
+
+OBS_FEATURES = ("replicas", "load", "utilisation", "latency", "retries", "smoothed_load")
+
+
+def observation_space(n: int) -> spaces.Box:
+    """Per node: replicas/max in [0,1], load in [0,2], utilisation in [0,2], latency/timeout in
+    [0,1], retries in [0,1], smoothed load in [0,2]; then sin and cos of the time of day."""
+    per_node_high = np.array([1, 2, 2, 1, 1, 2], dtype=np.float32)
+    low = np.concatenate([np.zeros(OBS_PER_NODE * n, np.float32), -np.ones(2, np.float32)])
+    high = np.concatenate([np.tile(per_node_high, n), np.ones(2, np.float32)])
+    return spaces.Box(low=low, high=high, dtype=np.float32)
+
+
+class EdgeClusterEnv(gym.Env):
+    """How many replicas of an edge service to run on each node of a MEC cluster.
+
+    ## Description
+    A cluster of ``n`` edge nodes, one base station each (bs1..bsn), runs one service; each step
+    the agent sets the replica count of every node for the next decision interval (default 300 s).
+    Users of each station send requests; a node with ``c`` replicas is an M/M/c queue; a station
+    without replicas fails over to the next station in rotation, paying ``hop_latency_ms`` per hop;
+    responses slower than ``timeout_ms`` fail; part of the failed requests are retried in the next
+    interval; a replica added starts serving only after ``startup_delay_s``; every change costs.
+    Formulas: ``lwmecps.envs.queueing`` (M/M/c, Erlang C) and ``lwmecps.envs.simulator`` (routing,
+    start-up, retries, p95, cost). Timing as a real autoscaler lives it: the action for interval t
+    is chosen seeing interval t-1's measurements plus the time of day of interval t.
+
+    ## Action Space
+    ``MultiDiscrete([max_0 + 1, ..., max_{n-1} + 1])``: absolute replicas per node; 0 really means
+    no replica. ``max_j = min(floor(node cpu / pod_cpu), floor(node memory / pod_memory))`` (4 on the
+    testbed: 8-core nodes, 2-core pods). An action outside the space raises ``ValueError``.
+
+    ## Observation Space
+    ``Box(6 n + 2,)`` float32, measured over the last interval:
+
+    | index       | observation                                   | unit / normalisation        | min | max |
+    |-------------|-----------------------------------------------|-----------------------------|-----|-----|
+    | 6j          | replicas of node j                            | / max_j                     | 0   | 1   |
+    | 6j + 1      | arrivals at station j (users x rate + retries)| / (max_j x service rate)    | 0   | 2   |
+    | 6j + 2      | utilisation of node j (rho = lambda / c mu)   | ratio, clipped              | 0   | 2   |
+    | 6j + 3      | mean latency of station j's requests          | / timeout_ms                | 0   | 1   |
+    | 6j + 4      | retried requests carried into this interval   | / (max_j x service rate)    | 0   | 1   |
+    | 6j + 5      | smoothed arrivals (EMA, weight ``load_ema``)  | / (max_j x service rate)    | 0   | 2   |
+    | 6n, 6n + 1  | sin, cos of the time of day of the next interval | 2 pi x interval / intervals per day | -1 | 1 |
+
+    ## Rewards
+    ``reward = -cost`` per step (not cumulative), with weights from ``configs/env/default.yaml``:
+    ``cost = latency_per_100ms x latency_ms / 100 + replica x sum(replicas) + failure x failed_fraction
+    + switch x sum(|replicas_t - replicas_{t-1}|)``; ``latency_ms`` is the mean over all requests
+    (failed ones count at the timeout). ``info`` carries ``latency_ms``, ``p95_latency_ms``,
+    ``throughput_rps`` (successful req/s), ``success_rate``, ``replicas`` (per node), ``cost`` and more.
+
+    ## Starting State
+    ``initial_replicas`` on every node; the episode starts at a random decision interval of the day
+    (``random_start``), drawn with the episode's noise key from the env's seeded generator.
+
+    ## Episode End
+    Never terminates; truncated after ``episode_hours`` of simulated time (288 steps by default).
+
+    ## Arguments
+    ``gymnasium.make("lwmecps/EdgeCluster-v1", group="profile-a", params=None, seed=None)``:
+    ``group`` a workload group name (``configs/groups/``) or a loaded ``WorkloadGroup``; ``params``
+    overrides of ``EnvParams`` (dict); ``seed`` the seed of the first ``reset`` when it passes none.
+    """
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(self, group: str | WorkloadGroup = "profile-a", params: EnvParams | dict | None = None,
+                 seed: int | None = None, render_mode: str | None = None):
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode {render_mode!r} is not supported; use None or 'ansi'")
+        self.sim = ClusterSim(group, params, batch=1)
+        self.group_name = self.sim.group.name
+        self.render_mode = render_mode
+        self.action_space = spaces.MultiDiscrete(self.sim.caps + 1)
+        self.observation_space = observation_space(self.sim.n)
+        self._first_seed = seed
+        self._reset_done = False
+
+    @property
+    def params(self) -> EnvParams:
+        return self.sim.params
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if seed is None and not self._reset_done:
+            seed = self._first_seed
+        super().reset(seed=seed)
+        self._reset_done = True
+        self.sim.reset_one(0, self.np_random)
+        return self.sim.obs[0].copy(), self._info()
+
+    def step(self, action):
+        act = np.asarray(action)
+        if act.shape != (self.sim.n,) or act.dtype.kind not in "iu":
+            raise ValueError(f"action must be {self.sim.n} integer replica counts (one per node), "
+                             f"got {np.asarray(action).tolist()!r} of dtype {act.dtype}")
+        if self.sim.clock[0, 0] < 0:
+            raise RuntimeError("call reset() before step()")
+        self.sim.action[0] = act
+        self.sim.step(self.sim.action)
+        truncated = self.sim.clock[0, 0] >= self.sim.steps_per_episode
+        return self.sim.obs[0].copy(), -float(self.sim.info[0, 0]), False, bool(truncated), self._info()
+
+    def _info(self) -> dict[str, Any]:
+        row = self.sim.info[:, 0]
+        info = {k: float(v) for k, v in zip(INFO_KEYS, row.tolist())}
+        info["replicas"] = self.sim.state[0, : self.sim.n].astype(np.int64)
+        info["utilisation"] = self.sim.node_out[0, :, 0].copy()
+        return info
+
+    def render(self):
+        if self.render_mode == "ansi":
+            row = self.sim.info[:, 0]
+            return (f"t={self.sim.steps_done()} replicas={self.sim.replicas().tolist()} "
+                    f"latency={row[1]:.1f}ms success={row[3]:.3f} cost={row[0]:.3f}")
+        return None

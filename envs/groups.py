@@ -1,0 +1,190 @@
+"""Workload groups: named scenarios of users per base station over one day.
+
+A group is a YAML file in ``configs/groups/`` (data, not code). The loader validates it and
+generates the per-slot users deterministically:
+
+1. aggregate users ``U(s)`` for slot ``s`` (10 s): the 24 ``hourly`` means, linearly interpolated
+   (periodic), affinely rescaled to the daily ``mean``, plus a slow AR(1) deviation of standard
+   deviation ``jitter_users`` (memory ~10 minutes, ``seed``), clipped to [``min``, ``max``], rounded;
+2. split over stations: each slot's users are assigned by a multinomial draw with the station
+   ``shares`` (testbed facts) or with shares from ``Dirichlet(dirichlet_alpha)`` (synthetic groups).
+
+Unknown names raise ``UnknownGroupError`` naming the known groups; malformed files raise
+``GroupFileError`` naming the file and the field.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class UnknownGroupError(KeyError):
+    """Raised for a group name that has no file in ``configs/groups/``."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we want it readable
+        return str(self.args[0])
+
+
+class GroupFileError(ValueError):
+    """Raised when a group file is malformed."""
+
+
+class NodeSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=1)
+    cpu: float = Field(gt=0, description="cores")
+    memory_mib: float = Field(gt=0)
+
+
+class AggregateSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    hourly: list[float] = Field(min_length=24, max_length=24)
+    mean: float = Field(gt=0, description="users")
+    min: float = Field(ge=0)
+    max: float = Field(gt=0)
+    jitter_users: float = Field(0.0, ge=0)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "AggregateSpec":
+        if not self.min <= self.mean <= self.max:
+            raise ValueError("need min <= mean <= max")
+        if any(h < 0 for h in self.hourly):
+            raise ValueError("hourly users must be >= 0")
+        return self
+
+
+class StationSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    shares: list[float] | None = None
+    dirichlet_alpha: float | None = Field(None, gt=0)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "StationSpec":
+        if (self.shares is None) == (self.dirichlet_alpha is None):
+            raise ValueError("give exactly one of shares or dirichlet_alpha")
+        if self.shares is not None and (any(s < 0 for s in self.shares) or sum(self.shares) <= 0):
+            raise ValueError("shares must be >= 0 with a positive sum")
+        return self
+
+
+class GroupSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    description: str = ""
+    slot_s: float = Field(10.0, gt=0)
+    slots: int = Field(8640, gt=0)
+    nodes: list[NodeSpec] = Field(min_length=1, max_length=64)
+    aggregate: AggregateSpec
+    stations: StationSpec
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "GroupSpec":
+        if self.stations.shares is not None and len(self.stations.shares) != len(self.nodes):
+            raise ValueError(f"stations.shares has {len(self.stations.shares)} entries for {len(self.nodes)} nodes")
+        if abs(self.slot_s * self.slots - 86400) > 1e-6:
+            raise ValueError("slot_s * slots must cover one day (86400 s)")
+        return self
+
+
+@dataclass(frozen=True)
+class WorkloadGroup:
+    """A loaded group: its spec and ``users[slot, station]`` (int, users present in each 10 s slot)."""
+
+    spec: GroupSpec
+    users: np.ndarray
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.spec.nodes)
+
+    def interval_means(self, interval_s: float) -> np.ndarray:
+        """Mean users per station for each decision interval of the day: shape (intervals, nodes)."""
+        per = interval_s / self.spec.slot_s
+        if abs(per - round(per)) > 1e-9 or round(per) < 1 or self.spec.slots % round(per):
+            raise ValueError(
+                f"decision_interval_s={interval_s} must be a whole number of {self.spec.slot_s} s slots dividing the day"
+            )
+        per = round(per)
+        return self.users.reshape(-1, per, self.n_nodes).mean(axis=1)
+
+
+def groups_dir() -> Path:
+    return Path(str(resources.files("lwmecps.configs").joinpath("groups")))
+
+
+def known_groups() -> list[str]:
+    return sorted(p.stem for p in groups_dir().glob("*.yaml"))
+
+
+def load_group(name: str) -> WorkloadGroup:
+    """Load a group by name (``configs/groups/<name>.yaml``)."""
+    if not isinstance(name, str) or name not in known_groups():
+        raise UnknownGroupError(f"unknown workload group {name!r}; known groups: {', '.join(known_groups())}")
+    return _load_cached(name)
+
+
+@lru_cache(maxsize=16)
+def _load_cached(name: str) -> WorkloadGroup:
+    return load_group_file(groups_dir() / f"{name}.yaml")
+
+
+def load_group_file(path: str | Path) -> WorkloadGroup:
+    """Load and validate one group file; ``GroupFileError`` names the file and the problem."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise GroupFileError(f"{path}: cannot read group file: {exc}") from None
+    if not isinstance(raw, dict):
+        raise GroupFileError(f"{path}: a group file must be a YAML mapping")
+    try:
+        spec = GroupSpec.model_validate(raw)
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'group'}: {e['msg']}" for e in exc.errors())
+        raise GroupFileError(f"{path}: {detail}") from None
+    return WorkloadGroup(spec=spec, users=_generate_users(spec))
+
+
+def _generate_users(spec: GroupSpec) -> np.ndarray:
+    agg = _aggregate_curve(spec.aggregate, spec.slots, spec.slot_s)
+    shares = _station_shares(spec.stations, len(spec.nodes))
+    rng = np.random.default_rng(spec.stations.seed)
+    return rng.multinomial(agg.astype(np.int64), shares).astype(np.int32)
+
+
+def _aggregate_curve(agg: AggregateSpec, slots: int, slot_s: float) -> np.ndarray:
+    hours = (np.arange(slots) + 0.5) * slot_s / 3600.0
+    knots = np.arange(25) + 0.5  # hourly means sit at the middle of each hour; periodic
+    values = np.append(agg.hourly, agg.hourly[0])
+    curve = np.interp(hours, np.concatenate(([knots[-1] - 25], knots)), np.concatenate(([values[-1]], values)))
+    curve = agg.mean + (curve - curve.mean()) * 1.0
+    if agg.jitter_users > 0:
+        rng = np.random.default_rng(agg.seed)
+        phi = np.exp(-slot_s / 600.0)  # 10-minute memory
+        eps = rng.normal(0.0, agg.jitter_users * np.sqrt(1 - phi**2), slots)
+        ar = np.empty(slots)
+        ar[0] = rng.normal(0.0, agg.jitter_users)
+        for i in range(1, slots):
+            ar[i] = phi * ar[i - 1] + eps[i]
+        curve = curve + ar
+    return np.clip(np.rint(curve), agg.min, agg.max)
+
+
+def _station_shares(st: StationSpec, n: int) -> np.ndarray:
+    if st.shares is not None:
+        shares = np.asarray(st.shares, dtype=float)
+    else:
+        shares = np.random.default_rng(st.seed).dirichlet(np.full(n, st.dirichlet_alpha))
+    return shares / shares.sum()

@@ -1,0 +1,390 @@
+"""One decision interval of the simulated edge cluster, for a batch of clusters, in one numba call.
+
+Model (per interval ``t`` of ``interval_s`` seconds; stations ``j`` = nodes, one station per node):
+
+* users ``u_j``: the group's mean users of station ``j`` over the interval, Poisson-noised when
+  ``noise`` is on (inversion of a uniform that is a hash of (episode key, interval, station), so a
+  batch and N single envs with the same seeds draw the very same numbers);
+* arrivals ``lam_j = u_j * request_rate_per_user + retry_j`` req/s, where ``retry_j`` carries the
+  previous interval's timed-out requests that clients retry: ``retry_fraction * failed_j * lam_j``,
+  capped at ``backlog_cap_s`` seconds of the node's full capacity spread over the interval;
+* routing: a station with replicas serves its own users; one with 0 replicas fails over to the next
+  station in rotation (bs1 -> bs2 -> ... -> bs1) that has replicas, each hop adding
+  ``hop_latency_ms``; with no replica anywhere every request fails;
+* each node is an M/M/c queue (``queueing``) with ``c`` replicas of ``service_rate_per_replica``;
+  a station's requests fail when the response exceeds ``timeout_ms - network_ms`` and their mean
+  latency is ``network_ms + E[min(R, budget)]`` (failed requests pay the timeout);
+* start-up delay: a replica added for interval ``t`` serves only after ``startup_delay_s``; the first
+  ``phi = startup_delay_s / interval_s`` of the interval runs on ``min(old, new)`` replicas, the rest
+  on ``new`` (removals are immediate). All request-level figures are the ``phi``-weighted mixture;
+* ``p95_latency_ms`` is the 95th percentile of that mixture of per-station latency distributions
+  (safeguarded Newton iteration on the log of its tail);
+* cost = ``w_lat * latency_ms / 100 + w_rep * sum(new) + w_fail * failed_fraction
+  + w_switch * sum(|new - old|)``; reward = -cost.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .queueing import FASTMATH, erlang_c, tail_and_capped_mean
+
+# Layout of the float64 parameter vector handed to the kernels (built by ``pack_params``).
+P_INTERVAL, P_RATE, P_MU, P_BASE, P_HOP, P_TIMEOUT, P_PHI, P_RETRY, P_CAP_S, P_NOISE, P_EMA = range(11)
+P_W_LAT, P_W_REP, P_W_FAIL, P_W_SW, P_DAY = range(11, 16)
+N_PARAMS = 16
+
+# Layout of the per-env info row written by ``step_batch``.
+INFO_KEYS = (
+    "cost", "latency_ms", "p95_latency_ms", "success_rate", "throughput_rps",
+    "failed_fraction", "replicas_total", "switches", "users", "arrival_rps",
+)
+I_COST, I_LAT, I_P95, I_SUCC, I_TPUT, I_FAIL, I_REP, I_SW, I_USERS, I_ARR = range(10)
+N_INFO = len(INFO_KEYS)
+OBS_PER_NODE = 6  # replicas, load, utilisation, latency, retries, smoothed load
+
+
+def time_of_day(intervals_per_day: int) -> np.ndarray:
+    """``(sin, cos)`` of ``2 pi d / intervals_per_day`` for every interval d of the day."""
+    angle = 2.0 * np.pi * np.arange(intervals_per_day) / intervals_per_day
+    return np.stack([np.sin(angle), np.cos(angle)], axis=1)
+
+
+def pack_params(params, intervals_per_day: int) -> np.ndarray:
+    """Flatten an ``EnvParams`` into the kernels' parameter vector."""
+    p = np.zeros(N_PARAMS)
+    p[P_INTERVAL] = params.decision_interval_s
+    p[P_RATE] = params.request_rate_per_user
+    p[P_MU] = params.service_rate_per_replica
+    p[P_BASE] = params.base_network_ms
+    p[P_HOP] = params.hop_latency_ms
+    p[P_TIMEOUT] = params.timeout_ms
+    p[P_PHI] = params.startup_delay_s / params.decision_interval_s
+    p[P_RETRY] = params.retry_fraction
+    p[P_CAP_S] = params.backlog_cap_s
+    p[P_NOISE] = 1.0 if params.noise else 0.0
+    p[P_EMA] = params.load_ema
+    p[P_W_LAT], p[P_W_REP] = params.reward.latency_per_100ms, params.reward.replica
+    p[P_W_FAIL], p[P_W_SW] = params.reward.failure, params.reward.switch
+    p[P_DAY] = intervals_per_day
+    return p
+
+
+# ---- counter-based noise -------------------------------------------------------------------------
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _mix64(x):
+    """splitmix64 finaliser: a well-mixed 64-bit hash of ``x`` (uint64 arithmetic wraps)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def uniform(key, interval, station):
+    """A uniform in (0, 1) that depends only on (episode key, interval, station)."""
+    h = _mix64(np.uint64(key) + np.uint64(interval) * np.uint64(0x9E3779B97F4A7C15)
+               + np.uint64(station) * np.uint64(0xD1B54A32D192ED03))
+    return (float(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+def poisson_tables(means: np.ndarray) -> np.ndarray:
+    """Inversion tables for Poisson(``means[d, j]``) users, one row per (interval of day, station).
+
+    A row holds a guide of ``GUIDE`` entries (``guide[g]`` = smallest k with CDF(k) >= g / GUIDE)
+    followed by the CDF ``P(X <= k)``, built with the same recurrence as sequential inversion;
+    ``k`` runs to ``m + 10 sqrt(m) + 10`` and the last entry is +inf (the clipped tail is < 1e-20).
+    """
+    if means.max() > 700:
+        raise ValueError("station means above 700 users are not supported by the Poisson tables")
+    kmax = int(np.ceil(means.max() + 10 * np.sqrt(means.max()) + 10))
+    out = np.empty(means.shape + (GUIDE + kmax,))
+    for idx in np.ndindex(means.shape):
+        pmf = np.empty(kmax)
+        pmf[0] = np.exp(-means[idx])
+        for i in range(1, kmax):
+            pmf[i] = pmf[i - 1] * means[idx] / i
+        cdf = np.cumsum(pmf)
+        cdf[-1] = np.inf
+        out[idx][GUIDE:] = cdf
+        out[idx][:GUIDE] = np.searchsorted(cdf, np.arange(GUIDE) / GUIDE, side="left")
+    return out
+
+
+GUIDE = 32
+ACCEPT_MS = 10.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def noisy_users(cdf, d, key, interval, station):
+    """Poisson users of ``station`` in interval ``d`` of the day: the smallest k with
+    ``CDF(k) >= u``, found from the guide entry for u (``cdf = poisson_tables(means)``)."""
+    u = uniform(key, interval, station)
+    k = int(cdf[d, station, int(u * GUIDE)])
+    while cdf[d, station, GUIDE + k] < u:
+        k += 1
+    return float(k)
+
+
+# ---- one configuration under one interval's load -------------------------------------------------
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _route(cfg, j, n):
+    """(node serving station j, hops); node -1 when no node has a replica."""
+    k = j
+    for h in range(n):
+        if cfg[k] > 0:
+            return k, h
+        k = k + 1 if k + 1 < n else 0
+    return -1, 0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def eval_config(lam, cfg, prm, node_rho, comp, off, load, ref_cfg, ref_off):
+    """Latency and failure of every station's requests under replicas ``cfg``.
+
+    Row ``comp[off + j]`` gets station j's results and latency law: (mu, delta, C, network ms,
+    flag 0 ok / 1 always fails, failed fraction, mean latency ms); ``node_rho[k]`` the utilisation
+    of node k; ``load`` is scratch space (n). When ``ref_cfg`` (another configuration already
+    evaluated under the same arrivals into rows ``ref_off + j``) has replicas on the same nodes,
+    routing and node loads are the same, so stations served by a node whose count did not change
+    are copied, not recomputed. Pass ``ref_off < 0`` for none.
+    """
+    n = lam.shape[0]
+    mu, t_out, base, hop = prm[P_MU], prm[P_TIMEOUT], prm[P_BASE], prm[P_HOP]
+    reuse = ref_off >= 0
+    for k in range(n):
+        load[k] = 0.0
+        if reuse and (cfg[k] > 0) != (ref_cfg[k] > 0):
+            reuse = False
+    for j in range(n):
+        k, h = _route(cfg, j, n)
+        comp[off + j, 3] = base + h * hop
+        comp[off + j, 4] = k
+        if k >= 0:
+            load[k] += lam[j]
+    for k in range(n):
+        node_rho[k] = load[k] / (cfg[k] * mu) if cfg[k] > 0 else 0.0
+    for j in range(n):
+        r = off + j
+        k, net = int(comp[r, 4]), comp[r, 3]
+        if k < 0 or node_rho[k] >= 1.0 or net >= t_out:
+            comp[r, 4], comp[r, 5], comp[r, 6] = 1.0, 1.0, t_out
+            continue
+        if reuse and cfg[k] == ref_cfg[k]:
+            for q in range(7):
+                comp[r, q] = comp[ref_off + j, q]
+            continue
+        c = int(cfg[k])
+        cw = erlang_c(c, load[k] / mu)
+        delta = c * mu - load[k]
+        tail, capped = tail_and_capped_mean((t_out - net) * 1e-3, mu, delta, cw)
+        comp[r, 0], comp[r, 1], comp[r, 2], comp[r, 4] = mu, delta, cw, 0.0
+        comp[r, 5], comp[r, 6] = tail, net + 1000.0 * capped
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _mixture_tail(x, comp, weight, mu):
+    """Weighted share of requests slower than ``x`` ms, and its density (per ms).
+
+    ``e^{-mu s}`` is shared by the stations with the same network time (all nodes have one ``mu``).
+    """
+    tail, dens = 0.0, 0.0
+    last_net, em = -1.0, 0.0
+    for i in range(comp.shape[0]):
+        w = weight[i]
+        if w <= 0.0:
+            continue
+        net = comp[i, 3]
+        if comp[i, 4] > 0.5 or x <= net:
+            tail += w  # always fails (latency = timeout), or no response that fast
+            continue
+        s = (x - net) * 1e-3
+        if net != last_net:
+            em, last_net = math.exp(-mu * s), net
+        cw, delta = comp[i, 2], comp[i, 1]
+        if cw < 1e-12:
+            tail += w * em
+            dens += w * mu * em * 1e-3
+        elif abs(delta - mu) < 1e-9 * mu:
+            tail += w * ((1.0 - cw) * em + cw * (1.0 + mu * s) * em)
+            dens += w * ((1.0 - cw) * mu * em + cw * mu * mu * s * em) * 1e-3
+        else:
+            ed = math.exp(-delta * s)
+            inv = cw / (delta - mu)
+            tail += w * ((1.0 - cw) * em + (delta * em - mu * ed) * inv)
+            dens += w * ((1.0 - cw) * mu * em + mu * delta * (em - ed) * inv) * 1e-3
+    return tail, dens
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def mixture_p95(comp, weight, t_out, idle_ms, mu, guess):
+    """95th percentile (ms) of the latency mixture; the timeout when fewer than 95 % succeed.
+
+    Safeguarded Newton iteration on ``ln G(x) = ln 0.05`` (``G``: share slower than x), which is
+    nearly linear in x for exponential-like tails; stops at a step under 0.25 ms. It starts from
+    ``guess`` (the cluster's previous p95: loads change slowly) when that lies in the bracket, and
+    accepts a first step from there under 3 ms (measured error of that shortcut: < 0.03 ms).
+    ``idle_ms`` is returned when nothing arrives.
+    """
+    total = weight.sum()
+    if total <= 0.0:
+        return idle_ms
+    target = 0.05 * total
+    log_target = math.log(target)
+    top = 0.0  # share slower than the timeout: the failed fraction eval_config already computed
+    for i in range(comp.shape[0]):
+        top += weight[i] * comp[i, 5]
+    if top > target:
+        return t_out
+    lo, hi = t_out, t_out
+    for i in range(comp.shape[0]):
+        if weight[i] > 0.0 and comp[i, 4] < 0.5:
+            lo = min(lo, comp[i, 3])
+    # start at the p95 of a bare service time, ln(20) / mu after the fastest network time
+    x = min(lo + 1000.0 * math.log(20.0) / mu, 0.5 * (lo + hi))
+    if lo < guess < hi:
+        x = guess
+    from_guess = x == guess
+    for it in range(50):
+        g, d = _mixture_tail(x, comp, weight, mu)
+        if g > target:
+            lo = x
+        else:
+            hi = x
+        nx = x + (math.log(g) - log_target) * g / d if d > 0.0 and g > 0.0 else -1.0
+        if not lo < nx < hi:
+            nx = 0.5 * (lo + hi)
+        if abs(nx - x) < (3.0 if it == 0 and from_guess else 0.25) or hi - lo < 0.25:
+            x = nx
+            break
+        x = nx
+    return x
+
+
+# ---- a whole step, batched -----------------------------------------------------------------------
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def step_batch(idx, means, cdf, tod, caps, prm, state, clock, action, obs, info, node_out):
+    """Advance the clusters listed in ``idx`` by one decision interval (one thread)."""
+    _step_some(idx, 0, idx.shape[0], means, cdf, tod, caps, prm, state, clock, action, obs, info, node_out)
+
+
+_CHUNK = 32
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
+def step_batch_parallel(idx, means, cdf, tod, caps, prm, state, clock, action, obs, info, node_out):
+    """``step_batch`` over chunks of 32 clusters in parallel threads (for large batches)."""
+    m = idx.shape[0]
+    for c in prange((m + _CHUNK - 1) // _CHUNK):
+        _step_some(idx, c * _CHUNK, min(m, (c + 1) * _CHUNK), means, cdf, tod, caps, prm, state, clock, action,
+                   obs, info, node_out)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _step_some(idx, first, last, means, cdf, tod, caps, prm, state, clock, action, obs, info, node_out):
+    """Advance clusters ``idx[first:last]`` by one decision interval.
+
+    ``means[d, j]``: group mean users per interval of the day; ``cdf``: ``poisson_tables(means)``;
+    ``tod[d]``: sin, cos of the time of day of interval d; ``caps[j]``: max replicas of node j;
+    ``state[b]``: replicas (n), retry req/s (n), smoothed load (n); ``clock[b]``: step t, start
+    interval, noise key; ``action[b]``: the new replicas. Writes the next observation ``obs[b]``,
+    ``info[:, b]`` (rows: ``INFO_KEYS``) and ``node_out[b, j]`` = (utilisation, station latency ms,
+    station failed fraction); increments ``clock[b, 0]``.
+    """
+    n = action.shape[1]
+    # parameters read once: numba cannot prove they do not alias the arrays written below
+    day = int(prm[P_DAY])
+    mu, rate, t_out, phi = prm[P_MU], prm[P_RATE], prm[P_TIMEOUT], prm[P_PHI]
+    noise, base, alpha = prm[P_NOISE] > 0.5, prm[P_BASE], prm[P_EMA]
+    w_lat, w_rep, w_fail, w_sw = prm[P_W_LAT] / 100.0, prm[P_W_REP], prm[P_W_FAIL], prm[P_W_SW]
+    retry, cap_frac = prm[P_RETRY], prm[P_CAP_S] / prm[P_INTERVAL]
+    lam = np.empty(n)
+    cfg1 = np.empty(n)
+    cfg2 = np.empty(n)
+    rho = np.empty(n)
+    util = np.empty(n)
+    st_lat = np.empty(n)
+    st_fail = np.empty(n)
+    comp = np.zeros((2 * n, 7))
+    load = np.empty(n)
+    weight = np.zeros(2 * n)
+    for i in range(first, last):
+        b = idx[i]
+        interval = clock[b, 1] + clock[b, 0] + day  # absolute interval index, > 0
+        d = interval % day
+        key = clock[b, 2]
+        raised, switches, total_rep, users, arr = False, 0.0, 0.0, 0.0, 0.0
+        for j in range(n):
+            u = noisy_users(cdf, d, key, interval, j) if noise else means[d, j]
+            users += u
+            lam[j] = u * rate + state[b, n + j]
+            arr += lam[j]
+            old, new = state[b, j], float(action[b, j])
+            cfg1[j], cfg2[j] = min(old, new), new
+            raised = raised or new > old
+            switches += abs(new - old)
+            total_rep += new
+            util[j], st_lat[j], st_fail[j] = 0.0, 0.0, 0.0
+        w1 = phi if raised else 0.0
+        # phase 2 (the new replicas) first: phase 1 (min(old, new), while new replicas start) reuses it
+        for phase in (1, 0):
+            w = w1 if phase == 0 else 1.0 - w1
+            off = phase * n
+            if w <= 0.0:
+                for j in range(n):
+                    weight[off + j] = 0.0
+                continue
+            if phase == 1:
+                eval_config(lam, cfg2, prm, rho, comp, off, load, cfg2, -1)
+            else:
+                eval_config(lam, cfg1, prm, rho, comp, off, load, cfg2, n)
+            for j in range(n):
+                util[j] += w * rho[j]
+                st_lat[j] += w * comp[off + j, 6]
+                st_fail[j] += w * comp[off + j, 5]
+                weight[off + j] = w * lam[j]
+        if w1 > 0.0:  # a station whose latency law is the same in both phases is one component
+            for j in range(n):
+                same = True
+                for q in range(7):
+                    same = same and comp[j, q] == comp[n + j, q]
+                if same:
+                    weight[n + j] += weight[j]
+                    weight[j] = 0.0
+        lat_ms, failed = base, 0.0
+        if arr > 0.0:
+            lat_ms = 0.0
+            for j in range(n):
+                lat_ms += lam[j] * st_lat[j]
+                failed += lam[j] * st_fail[j]
+            lat_ms /= arr
+            failed /= arr
+        p95 = mixture_p95(comp, weight, t_out, base, mu, info[I_P95, b])
+        info[I_COST, b] = w_lat * lat_ms + w_rep * total_rep + w_fail * failed + w_sw * switches
+        info[I_LAT, b], info[I_P95, b] = lat_ms, p95
+        info[I_SUCC, b], info[I_TPUT, b], info[I_FAIL, b] = 1.0 - failed, arr * (1.0 - failed), failed
+        info[I_REP, b], info[I_SW, b], info[I_USERS, b], info[I_ARR, b] = total_rep, switches, users, arr
+        # next state and observation
+        first_step = clock[b, 0] < 0
+        for j in range(n):
+            full = caps[j] * mu  # req/s of a full node
+            node_out[b, j, 0], node_out[b, j, 1], node_out[b, j, 2] = util[j], st_lat[j], st_fail[j]
+            retried = min(retry * st_fail[j] * lam[j], cap_frac * full)
+            node_load = lam[j] / full
+            ema = node_load if first_step else alpha * node_load + (1.0 - alpha) * state[b, 2 * n + j]
+            state[b, j], state[b, n + j], state[b, 2 * n + j] = cfg2[j], retried, ema
+            o = j * 6
+            obs[b, o] = cfg2[j] / caps[j]
+            obs[b, o + 1] = min(node_load, 2.0)
+            obs[b, o + 2] = min(util[j], 2.0)
+            obs[b, o + 3] = min(st_lat[j] / t_out, 1.0)
+            obs[b, o + 4] = min(retried / full, 1.0)
+            obs[b, o + 5] = min(ema, 2.0)
+        nxt = d + 1 if d + 1 < day else 0
+        obs[b, 6 * n] = tod[nxt, 0]
+        obs[b, 6 * n + 1] = tod[nxt, 1]
+        clock[b, 0] += 1

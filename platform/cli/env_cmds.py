@@ -1,0 +1,68 @@
+"""``lwmecps env ...``: check the environment and compare the baselines."""
+from __future__ import annotations
+
+import typer
+from rich.progress import Progress
+
+from .output import console, print_json, table
+
+env_app = typer.Typer(help="The edge-cluster environment: checks and baselines.", no_args_is_help=True)
+
+
+@env_app.command("check")
+def check() -> None:
+    """Run Gymnasium's env checker on every workload group; exit 0 when all pass."""
+    import warnings
+
+    import gymnasium as gym
+    from gymnasium.utils.env_checker import check_env
+
+    from lwmecps.envs import ENV_ID, known_groups
+
+    failed = 0
+    for group in known_groups():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                env = gym.make(ENV_ID, group=group, seed=0)
+                check_env(env.unwrapped)
+                problem = "; ".join(str(w.message) for w in caught if issubclass(w.category, UserWarning))
+            except Exception as exc:  # the checker raises on the first failed property
+                problem = f"{type(exc).__name__}: {exc}"
+        if problem:
+            failed += 1
+            console.print(f"[red]FAIL[/red] {group}: {problem}")
+        else:
+            console.print(f"[green]ok[/green]   {group}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@env_app.command("baselines")
+def baselines(
+    group: str = typer.Option("profile-a", "--group", "-g", help="workload group (see configs/groups/)"),
+    episodes: int = typer.Option(1, "--episodes", "-n", min=1, max=1000, help="episodes per policy"),
+    seed: int = typer.Option(0, "--seed", help="seed of episode 0; episode e uses seed + e"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object {policy: fields}"),
+) -> None:
+    """Evaluate every baseline (random, static-k, hpa, causal-oracle, oracle) on GROUP."""
+    from lwmecps.envs import UnknownGroupError, load_group
+    from lwmecps.envs.baselines import EVAL_FIELDS, baseline_names, evaluate_baselines
+    from lwmecps.envs.cluster import ClusterSim
+
+    try:
+        load_group(group)
+    except UnknownGroupError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--group") from None
+    names = baseline_names(int(ClusterSim(group).caps.max()))
+    with Progress(console=console, transient=True) as progress:
+        bar = progress.add_task(f"baselines on {group}", total=len(names))
+        results = evaluate_baselines(group, seed=seed, episodes=episodes, names=names,
+                                     progress=lambda name: progress.advance(bar))
+    if as_json:
+        print_json(results)
+        return
+    oracle = results["oracle"]["cost"]
+    rows = [[n, *[r[f] for f in EVAL_FIELDS], r["cost"] / oracle] for n, r in results.items()]
+    table(f"Baselines on {group} ({episodes} episode(s), seed {seed}); per-step means",
+          ["policy", *EVAL_FIELDS, "cost / oracle"], rows)

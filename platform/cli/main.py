@@ -1,0 +1,16 @@
+"""``lwmecps``: the one command-line entry point (sub-commands grow with the platform)."""
+from __future__ import annotations
+
+import typer
+
+from .bench_cmds import bench_app
+from .env_cmds import env_app
+
+app = typer.Typer(help="LWMECPS Gym: learn and serve per-node replica counts for edge clusters.",
+                  no_args_is_help=True, add_completion=False)
+app.add_typer(env_app, name="env")
+app.add_typer(bench_app, name="bench")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,79 @@
+"""Baselines: the HPA rule, calibration of the model, and the ordering of the policies."""
+import numpy as np
+import pytest
+
+from lwmecps.envs import EdgeClusterEnv
+from lwmecps.envs.baselines import (EVAL_FIELDS, HPAPolicy, OraclePolicy, baseline_names, evaluate,
+                                    evaluate_baselines, make_policy)
+from lwmecps.envs.baselines.planning import CausalOraclePolicy
+
+
+def hpa_step(policy, env, replicas, util):
+    env.sim.state[0, :4] = replicas
+    env.sim.node_out[0, :, 0] = util
+    return policy.act(None, env)
+
+
+def test_hpa_rule_tolerance_and_stabilisation():
+    env = EdgeClusterEnv("profile-a")
+    env.reset(seed=0)
+    hpa = HPAPolicy()
+    hpa.reset(env)
+    # desired = ceil(current * util / 0.8); within 10 % of the target nothing moves
+    assert hpa_step(hpa, env, [2, 2, 2, 1], [1.2, 0.85, 0.75, 2.0]).tolist() == [3, 2, 2, 3]
+    # scale-down waits: the highest recommendation of the last 300 s (the previous one) holds
+    assert hpa_step(hpa, env, [3, 2, 2, 3], [0.3, 0.3, 0.3, 0.3]).tolist() == [3, 2, 2, 3]
+    assert hpa_step(hpa, env, [3, 2, 2, 3], [0.3, 0.3, 0.3, 0.3]).tolist() == [2, 1, 1, 2]
+    # bounds: never below 1, never above the node's capacity
+    assert hpa_step(hpa, env, [4, 4, 4, 4], [3.0, 3.0, 3.0, 3.0]).tolist() == [4, 4, 4, 4]
+
+
+def test_make_policy_errors():
+    with pytest.raises(ValueError, match="unknown baseline 'nope'"):
+        make_policy("nope")
+    with pytest.raises(ValueError, match="positive integer"):
+        evaluate(make_policy("static-1"), episodes=0)
+
+
+def test_calibration_peak_and_trough():
+    """On profile-a the oracle runs 3-4 replicas on the busiest node at the daily peak, 1 at the trough."""
+    env = EdgeClusterEnv("profile-a", params={"random_start": False})
+    oracle = OraclePolicy()
+    hours = np.arange(288) * 300 / 3600
+    peak, trough = (hours >= 20.5) & (hours < 21.5), (hours >= 5.5) & (hours < 6.5)
+    peak_counts, trough_counts = np.zeros(5), np.zeros((4, 5))
+    for seed in range(3):
+        env.reset(seed=seed)
+        oracle.reset(env)
+        busiest = env.sim.episode_mean_users().mean(axis=0).argmax()
+        peak_counts += np.bincount(oracle._plan[peak, busiest].astype(int), minlength=5)
+        for j in range(4):
+            trough_counts[j] += np.bincount(oracle._plan[trough, j].astype(int), minlength=5)
+    assert peak_counts[3] + peak_counts[4] == peak_counts.sum()
+    assert (trough_counts.argmax(axis=1) == 1).all()
+
+
+@pytest.mark.parametrize("group", ["profile-a", "profile-b"])
+def test_ordering_of_baselines(group):
+    r = evaluate_baselines(group, seed=0, episodes=2)
+    assert set(r) == set(baseline_names(4))
+    for res in r.values():
+        assert set(EVAL_FIELDS) <= set(res)
+    cost = {k: v["cost"] for k, v in r.items()}
+    assert cost["oracle"] <= cost["causal-oracle"] < cost["hpa"] < cost["random"]
+    for k in range(1, 5):
+        assert cost["causal-oracle"] < cost[f"static-{k}"]
+
+
+def test_planners_on_a_large_cluster_plan_per_node():
+    env = EdgeClusterEnv("synthetic-8", params={"episode_hours": 4})
+    results = {n: evaluate(p, env=env, seed=0) for n, p in
+               [("oracle", OraclePolicy()), ("causal-oracle", CausalOraclePolicy(samples=256)),
+                ("static-4", make_policy("static-4")), ("hpa", make_policy("hpa"))]}
+    assert results["oracle"]["cost"] <= results["causal-oracle"]["cost"] < results["static-4"]["cost"]
+    assert results["causal-oracle"]["cost"] < results["hpa"]["cost"]
+
+
+def test_causal_oracle_needs_samples():
+    with pytest.raises(ValueError, match="samples >= 1"):
+        CausalOraclePolicy(samples=0)

@@ -1,0 +1,49 @@
+"""``lwmecps env`` and ``lwmecps bench env``: run as a user would, through the installed script."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LWMECPS = str(Path(sys.executable).parent / "lwmecps")
+
+
+def run(*args, timeout=600):
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([LWMECPS, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_env_check_passes_for_every_group():
+    out = run("env", "check")
+    assert out.returncode == 0, out.stderr
+    for group in ("profile-a", "profile-b", "synthetic-8"):
+        assert f"ok   {group}" in out.stderr
+
+
+def test_env_baselines_json():
+    out = run("env", "baselines", "--group", "profile-b", "--episodes", "1", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert list(result) == ["random", "static-1", "static-2", "static-3", "static-4", "hpa", "causal-oracle",
+                            "oracle"]
+    for fields in result.values():
+        assert {"cost", "latency_ms", "p95_latency_ms", "success_rate", "replicas", "reward"} <= set(fields)
+    assert result["oracle"]["cost"] < result["random"]["cost"]
+
+
+def test_env_baselines_table_and_bad_group():
+    out = run("env", "baselines", "--group", "nope")
+    assert out.returncode == 2
+    assert "unknown workload group 'nope'; known groups: profile-a" in out.stderr
+    assert run("env", "baselines", "--episodes", "0").returncode == 2
+
+
+@pytest.mark.timeout(300)
+def test_bench_env_json_shape():
+    out = run("bench", "env", "--steps", "2000", "--batch-steps", "100", "--repeats", "1", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    for key in ("single_vs_cartpole", "batched_256_vs_single", "single_steps_per_s", "cartpole_steps_per_s"):
+        assert result[key] > 0
