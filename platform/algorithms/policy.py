@@ -1,0 +1,39 @@
+"""Greedy actions from an RLlib RLModule, as a baseline-style ``Policy`` for evaluation."""
+from __future__ import annotations
+
+import numpy as np
+
+from lwmecps.envs.baselines.simple import Policy
+
+
+class RLModulePolicy(Policy):
+    """Acts greedily with an RLModule (new API stack).
+
+    ``forward_inference({obs})`` gives the action distribution's inputs (for ``MultiDiscrete``, the
+    concatenated logits); the deterministic version of the module's inference distribution picks
+    the action. ``to_env`` maps the module's action to replicas (e.g. an adapter's ``to_replicas``).
+    """
+
+    name = "rl-module"
+
+    def __init__(self, module, to_env=None):
+        import torch  # imported here: the env package must not need torch
+
+        self._torch = torch
+        self.module = module
+        self.to_env = to_env
+        self._dist_cls = module.get_inference_action_dist_cls()
+
+    def act(self, obs, env):
+        from ray.rllib.core.columns import Columns
+
+        with self._torch.no_grad():
+            batch = {Columns.OBS: self._torch.as_tensor(np.asarray(obs, dtype=np.float32)[None])}
+            out = self.module.forward_inference(batch)
+            if Columns.ACTIONS in out:
+                action = out[Columns.ACTIONS]
+            else:
+                dist = self._dist_cls.from_logits(out[Columns.ACTION_DIST_INPUTS]).to_deterministic()
+                action = dist.sample()
+        action = action[0].cpu().numpy()
+        return self.to_env(action) if self.to_env else action.astype(np.int64)

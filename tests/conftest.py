@@ -1,0 +1,26 @@
+"""Test-session set-up: keep Ray's files out of the user's home, one thread per torch op."""
+import os
+import tempfile
+
+# Ray writes under ~/ray_results, ~/.ray and /tmp/ray by default; this suite's go to a temp dir.
+# Set before anything imports ray (its default storage path is computed at import).
+_SESSION_DIR = tempfile.mkdtemp(prefix="lwmecps-tests-")
+os.environ["HOME"] = _SESSION_DIR
+os.environ.setdefault("RAY_TMPDIR", tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # short: unix sockets
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("WANDB_MODE", "offline")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """A local Ray instance (2 CPUs, no dashboard) for the tests that train in-process."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+                 _temp_dir=os.environ["RAY_TMPDIR"])
+    yield ray
+    ray.shutdown()
