@@ -5,11 +5,14 @@ import typer
 
 from .bench_cmds import bench_app
 from .env_cmds import env_app
+from .up_cmds import token_app, up
 
 app = typer.Typer(help="LWMECPS Gym: learn and serve per-node replica counts for edge clusters.",
                   no_args_is_help=True, add_completion=False)
 app.add_typer(env_app, name="env")
 app.add_typer(bench_app, name="bench")
+app.add_typer(token_app, name="token")
+app.command("up")(up)
 
 
 if __name__ == "__main__":

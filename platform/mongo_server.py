@@ -1,0 +1,84 @@
+"""Local MongoDB wire-protocol servers, started and stopped by PID.
+
+``nx-27017`` (MIT) is the embedded default of ``lwmecps up`` (data under ``./data``); the store's
+contract tests also run against ``SecantusDB`` (``secantusd-py``). No ``mongod`` can be installed
+on our machines; both servers speak the wire protocol to the real ``pymongo`` client.
+"""
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _bin(name: str) -> str:
+    found = Path(sys.executable).parent / name
+    return str(found) if found.exists() else (shutil.which(name) or name)
+
+
+@dataclass
+class MongoServer:
+    """A running server process; ``stop()`` terminates it by its PID."""
+
+    proc: subprocess.Popen
+    uri: str
+    log_path: Path
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+
+
+def _wait_ready(server: MongoServer, timeout: float) -> MongoServer:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"MongoDB server exited with code {server.proc.returncode}; see {server.log_path}")
+        try:
+            with MongoClient(server.uri, serverSelectionTimeoutMS=300) as client:
+                client.admin.command("ping")
+                return server
+        except PyMongoError:
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"MongoDB server did not answer within {timeout} s; see {server.log_path}")
+
+
+def start_nx27017(data_dir: Path, port: int, timeout: float = 20.0) -> MongoServer:
+    """``nx-27017 --db <data_dir>/app.db -p <port>``; its log and pid files stay in ``data_dir``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir / "nx-27017.log"
+    cmd = [_bin("nx-27017"), "--db", str(data_dir / "app.db"), "-p", str(port), "--host", "127.0.0.1",
+           "--log-file", str(log), "--pid-file", str(data_dir / "nx-27017.pid")]
+    with open(data_dir / "nx-27017.out", "ab") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    return _wait_ready(MongoServer(proc, f"mongodb://127.0.0.1:{port}/", log), timeout)
+
+
+def start_secantus(data_dir: Path, port: int, timeout: float = 30.0) -> MongoServer:
+    """``secantusd-py --port <port> --storage-path <data_dir>`` (used by the contract tests)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir / "secantus.out"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([_bin("secantusd-py"), "--port", str(port), "--storage-path", str(data_dir)],
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    return _wait_ready(MongoServer(proc, f"mongodb://127.0.0.1:{port}/", log), timeout)

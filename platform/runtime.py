@@ -1,0 +1,137 @@
+"""``lwmecps up``: the whole platform on one machine, and its orderly shutdown.
+
+Starts, in order: the embedded MongoDB wire server (``nx-27017``, data in ``data/``) unless
+``MONGODB_URI`` is set; a local Ray cluster with its dashboard (or attaches to ``RAY_ADDRESS``);
+the scheduler actor; Ray Serve with the /api/v1 ingress on ``LWMECPS_API_HOST:LWMECPS_API_PORT``.
+SIGINT/SIGTERM stop all of it. A lock file in ``data/`` refuses a second ``up`` while one runs.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Callable
+
+from .auth import create_token
+from .mongo_server import start_nx27017
+from .settings import Settings
+from .store import Store
+
+ADMIN_TOKEN_FILE = "admin-token"
+
+
+class AlreadyRunning(RuntimeError):
+    pass
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def acquire_lock(data_dir: Path) -> Path:
+    """``data/lwmecps.pid`` with our PID; ``AlreadyRunning`` when a live ``up`` holds it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = data_dir / "lwmecps.pid"
+    if lock.exists():
+        try:
+            pid = int(lock.read_text().strip() or 0)
+        except ValueError:
+            pid = 0
+        if pid and pid != os.getpid() and _pid_alive(pid):
+            raise AlreadyRunning(f"lwmecps up is already running (pid {pid}, lock {lock}); stop it first")
+    lock.write_text(str(os.getpid()))
+    return lock
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+            return True
+        except OSError:
+            return False
+
+
+def export_settings(settings: Settings) -> None:
+    """Absolute paths and ports into the environment, which Ray's workers inherit."""
+    os.environ["LWMECPS_DATA_DIR"] = str(settings.data_dir)
+    os.environ["LWMECPS_ARTIFACTS_DIR"] = str(settings.artifacts_dir)
+    os.environ["LWMECPS_WANDB_DIR"] = str(settings.wandb_dir)
+    os.environ["LWMECPS_EMBEDDED_MONGO_PORT"] = str(settings.embedded_mongo_port)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def bootstrap_admin_token(store: Store, settings: Settings) -> Path | None:
+    """On first start (no admin token stored, none in the environment) write one to ``data/admin-token``."""
+    if settings.admin_token is not None or store.tokens.count("admin"):
+        return None
+    path = settings.data_dir / ADMIN_TOKEN_FILE
+    token = create_token(store.tokens, "admin", name="bootstrap")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(token + "\n")
+    return path
+
+
+def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or ``stop`` is set); everything started here is stopped on the way out."""
+    settings = settings.resolved()
+    export_settings(settings)
+    stop = stop or threading.Event()
+    with ExitStack() as stack:
+        lock = acquire_lock(settings.data_dir)
+        stack.callback(lambda: lock.unlink(missing_ok=True))
+        if not _port_free(settings.api_host, settings.api_port):
+            raise AlreadyRunning(f"port {settings.api_port} on {settings.api_host} is in use (LWMECPS_API_PORT)")
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+
+        if settings.embedded_mongo:
+            say(f"starting the embedded MongoDB server (nx-27017) on 127.0.0.1:{settings.embedded_mongo_port}, "
+                f"data in {settings.data_dir}")
+            mongo = start_nx27017(settings.data_dir, settings.embedded_mongo_port)
+            stack.callback(mongo.stop)
+        store = Store(settings.mongo_uri(), settings.mongodb_db).init()
+        token_file = bootstrap_admin_token(store, settings)
+
+        import ray
+        from ray import serve
+
+        say("starting Ray" + (f" (attaching to {settings.ray_address})" if settings.ray_address else " with its dashboard"))
+        ctx = ray.init(address=settings.ray_address, namespace="lwmecps", include_dashboard=True,
+                       dashboard_host="127.0.0.1", dashboard_port=settings.dashboard_port,
+                       log_to_driver=False, configure_logging=True, logging_level="WARNING")
+        stack.callback(ray.shutdown)
+
+        from ..serve.ingress import build
+        from .training.scheduler import get_or_start_scheduler
+
+        scheduler = get_or_start_scheduler()
+        ray.get(scheduler.running.remote())  # wait until it has recovered tasks of a previous run
+        stack.callback(lambda: ray.get(scheduler.shutdown.remote(), timeout=10))
+
+        say(f"starting Ray Serve on http://{settings.api_host}:{settings.api_port}")
+        serve.start(http_options={"host": settings.api_host, "port": settings.api_port})
+        stack.callback(serve.shutdown)
+        serve.run(build(settings), name="lwmecps", route_prefix="/", blocking=False)
+
+        base = f"http://{'localhost' if settings.api_host in ('127.0.0.1', '0.0.0.0') else settings.api_host}"
+        say(f"API:        {base}:{settings.api_port}/api/v1")
+        say(f"OpenAPI:    {base}:{settings.api_port}/docs")
+        say(f"Dashboard:  {ctx.dashboard_url and 'http://' + ctx.dashboard_url or 'not started'}")
+        if token_file:
+            say(f"Admin token (first start) written to {token_file}; more: lwmecps token create --role admin|read")
+        else:
+            say("Tokens: lwmecps token create --role admin|read (or LWMECPS_ADMIN_TOKEN)")
+        say("ready; Ctrl-C stops everything")
+        while not stop.is_set():
+            stop.wait(0.5)
+        say("stopping")

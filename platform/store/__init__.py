@@ -1,0 +1,27 @@
+"""Persistence: pymongo repositories, one per collection, over a real MongoDB wire server."""
+from .client import InvalidIdError, close_all, ensure_indexes, get_db, parse_id
+from .models import MODEL_STATUSES, ModelRepository
+from .tasks import ACTIVE, FINISHED, STATUSES, TaskRepository
+from .tokens import TokenRepository
+
+
+class Store:
+    """The repositories over one database."""
+
+    def __init__(self, uri: str, db_name: str):
+        self.db = get_db(uri, db_name)
+        self.tasks = TaskRepository(self.db)
+        self.models = ModelRepository(self.db)
+        self.tokens = TokenRepository(self.db)
+
+    def ping(self) -> bool:
+        self.db.client.admin.command("ping")
+        return True
+
+    def init(self) -> "Store":
+        ensure_indexes(self.db)
+        return self
+
+
+__all__ = ["ACTIVE", "FINISHED", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "STATUSES", "Store",
+           "TaskRepository", "TokenRepository", "close_all", "ensure_indexes", "get_db", "parse_id"]

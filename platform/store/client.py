@@ -1,0 +1,54 @@
+"""One pymongo client per process, the collections' indexes, and id parsing."""
+from __future__ import annotations
+
+import threading
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import ASCENDING, DESCENDING, MongoClient
+from pymongo.database import Database
+
+_lock = threading.Lock()
+_clients: dict[str, MongoClient] = {}
+
+
+class InvalidIdError(ValueError):
+    """An id that is not a 24-hex-digit ObjectId string."""
+
+
+def parse_id(value: str, what: str = "id") -> ObjectId:
+    """``ObjectId(value)``, or ``InvalidIdError`` naming ``what`` (validated before any store call)."""
+    if not isinstance(value, str) or len(value) != 24:
+        raise InvalidIdError(f"malformed {what} {value!r}: expected 24 hexadecimal characters")
+    try:
+        return ObjectId(value)
+    except InvalidId:
+        raise InvalidIdError(f"malformed {what} {value!r}: expected 24 hexadecimal characters") from None
+
+
+def get_db(uri: str, name: str) -> Database:
+    """The database ``name`` on a cached client for ``uri`` (clients are thread-safe pools)."""
+    with _lock:
+        client = _clients.get(uri)
+        if client is None:
+            client = MongoClient(uri, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000, tz_aware=True,
+                                 appname="lwmecps")
+            _clients[uri] = client
+    return client[name]
+
+
+def close_all() -> None:
+    with _lock:
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
+
+
+def ensure_indexes(db: Database) -> None:
+    """Indexes every repository relies on; idempotent, run at start."""
+    db.tasks.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
+    db.tasks.create_index([("created_at", DESCENDING)])
+    db.models.create_index([("task_id", ASCENDING)], unique=True)
+    db.models.create_index([("status", ASCENDING), ("created_at", DESCENDING)])
+    db.tokens.create_index([("hash", ASCENDING)], unique=True)
+    db.episodes.create_index([("task_id", ASCENDING), ("episode", ASCENDING)], unique=True)

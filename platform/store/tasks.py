@@ -1,0 +1,87 @@
+"""Repository of training tasks (collection ``tasks``) and their per-episode metrics (``episodes``).
+
+References to a task from other collections hold its id as a hex string (``task_id``): the
+embedded nx-27017 server matches ObjectId values only on ``_id``.
+
+Status machine: ``created -> queued -> running -> completed | failed | cancelled``. Transitions are
+conditional updates (``find_one_and_update`` on the expected status), so a cancel racing a
+completion has exactly one winner.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+ACTIVE = ("created", "queued", "running")
+FINISHED = ("completed", "failed", "cancelled")
+STATUSES = ACTIVE + FINISHED
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TaskRepository:
+    def __init__(self, db: Database):
+        self.db = db
+        self.tasks = db.tasks
+        self.episodes = db.episodes
+
+    # -- create / read ----------------------------------------------------------------------------
+    def create(self, doc: dict[str, Any]) -> dict[str, Any]:
+        ts = now()
+        doc = {**doc, "status": "created", "created_at": ts, "updated_at": ts, "current_episode": 0,
+               "progress": 0.0, "error": None, "model_id": None, "wandb_run_id": None, "checkpoint": None}
+        doc["_id"] = self.tasks.insert_one(doc).inserted_id
+        return doc
+
+    def get(self, task_id: ObjectId) -> dict[str, Any] | None:
+        return self.tasks.find_one({"_id": task_id})
+
+    def list(self, status: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
+        query = {"status": status} if status else {}
+        total = self.tasks.count_documents(query)
+        docs = list(self.tasks.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit))
+        return docs, total
+
+    def with_status(self, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
+        return list(self.tasks.find({"status": {"$in": list(statuses)}}).sort("created_at", ASCENDING))
+
+    def count(self, statuses: tuple[str, ...]) -> int:
+        return self.tasks.count_documents({"status": {"$in": list(statuses)}})
+
+    # -- transitions ------------------------------------------------------------------------------
+    def transition(self, task_id: ObjectId, from_statuses: tuple[str, ...], to_status: str,
+                   **fields: Any) -> dict[str, Any] | None:
+        """Move to ``to_status`` if the task is in one of ``from_statuses``; the new doc or None."""
+        return self.tasks.find_one_and_update(
+            {"_id": task_id, "status": {"$in": list(from_statuses)}},
+            {"$set": {"status": to_status, "updated_at": now(), **fields}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def update(self, task_id: ObjectId, **fields: Any) -> None:
+        self.tasks.update_one({"_id": task_id}, {"$set": {**fields, "updated_at": now()}})
+
+    # -- per-episode metrics ----------------------------------------------------------------------
+    def add_episodes(self, task_id: ObjectId, first: int, rows: list[dict[str, float]], total: int) -> int:
+        """Store episodes ``first, first+1, ...`` and advance progress; returns the new count.
+
+        Re-inserting an episode already stored (a resumed task repeating one) is ignored.
+        """
+        for i, row in enumerate(rows):
+            try:
+                self.episodes.insert_one({"task_id": str(task_id), "episode": first + i, **row})
+            except DuplicateKeyError:
+                pass
+        count = first + len(rows)
+        self.update(task_id, current_episode=count, progress=min(1.0, count / total))
+        return count
+
+    def episode_metrics(self, task_id: ObjectId) -> list[dict[str, Any]]:
+        return list(self.episodes.find({"task_id": str(task_id)}, {"_id": 0}).sort("episode", ASCENDING))

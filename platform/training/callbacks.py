@@ -1,0 +1,25 @@
+"""RLlib callback that reports every finished episode (return, length, mean latency)."""
+from __future__ import annotations
+
+import numpy as np
+from ray.rllib.callbacks.callbacks import RLlibCallback
+
+EPISODES_KEY = "lwmecps_episodes"
+
+
+class EpisodeMetricsCallback(RLlibCallback):
+    """Logs one item per finished episode under ``env_runners/lwmecps_episodes``.
+
+    ``reduce="item_series"`` keeps every item (no averaging) and clears them at each reduction, so
+    each training result carries exactly the episodes finished during that iteration.
+    """
+
+    def on_episode_end(self, *, episode, prev_episode_chunks=None, metrics_logger=None, **kwargs) -> None:
+        # off-policy runners sample in fragments: the episode arrives as its last chunk plus the earlier ones
+        chunks = [*(prev_episode_chunks or []), episode]
+        latencies = [i["latency_ms"] for c in chunks for i in c.get_infos() if isinstance(i, dict) and "latency_ms" in i]
+        metrics_logger.log_value(EPISODES_KEY, {
+            "reward": float(sum(c.get_return() for c in chunks)),
+            "steps": int(sum(len(c) for c in chunks)),
+            "latency": float(np.mean(latencies) / 1000.0) if latencies else None,  # seconds
+        }, reduce="item_series")

@@ -1,0 +1,156 @@
+"""One registry of model types and one table mapping the API's ``parameters`` onto RLlib configs.
+
+The spec's keys (``learning_rate``, ``discount_factor``, ``batch_size``, ``epochs``) mean, per type:
+
+| key             | ppo                          | dqn                                    | sac                              |
+|-----------------|------------------------------|----------------------------------------|----------------------------------|
+| learning_rate   | ``lr``                       | ``lr``                                 | ``actor_lr``, ``critic_lr``      |
+| discount_factor | ``gamma``                    | ``gamma``                              | ``gamma``                        |
+| batch_size      | ``minibatch_size`` (SGD)     | ``train_batch_size_per_learner``       | ``train_batch_size_per_learner`` |
+| epochs          | ``num_epochs`` per batch     | ``training_intensity`` (replay ratio)  | ``training_intensity``           |
+
+Algorithm-specific keys are allowed where listed in ``extra``; any other key is rejected with a
+``ParameterError`` naming it (the API answers 422).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .callbacks import EpisodeMetricsCallback
+from .envs import ENV_NAME
+
+
+class ParameterError(ValueError):
+    """A training parameter that is unknown, mistyped or out of range."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One accepted parameter: its type, bounds and default (``None``: RLlib's default)."""
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    default: Any = None
+    doc: str = ""
+
+    def check(self, key: str, value: Any) -> Any:
+        if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, self.kind) or isinstance(value, bool) and self.kind is not bool:
+            raise ParameterError(f"parameter {key!r} must be a {self.kind.__name__}, got {value!r}")
+        if self.low is not None and value < self.low or self.high is not None and value > self.high:
+            raise ParameterError(f"parameter {key!r}={value!r} is outside [{self.low}, {self.high}]")
+        return value
+
+
+SPEC_PARAMS = {
+    "learning_rate": Param(float, 1e-7, 1.0, doc="step size of the optimiser"),
+    "discount_factor": Param(float, 0.0, 1.0, doc="gamma: weight of future cost"),
+    "batch_size": Param(int, 1, 65536, doc="samples per gradient step (see the table)"),
+    "epochs": Param(int, 1, 100, doc="passes over / replays of the sampled data (see the table)"),
+}
+
+
+@dataclass(frozen=True)
+class ModelType:
+    """A trainable model type: how to build its RLlib config from validated parameters."""
+
+    name: str
+    description: str
+    adapter: str | None  # action adapter the algorithm needs (see lwmecps.envs.adapters)
+    build: Callable[[dict[str, Any]], Any]
+    extra: dict[str, Param] = field(default_factory=dict)
+
+    def validate(self, params: dict[str, Any] | None) -> dict[str, Any]:
+        accepted = {**SPEC_PARAMS, **self.extra}
+        params = params or {}
+        unknown = sorted(set(params) - set(accepted))
+        if unknown:
+            raise ParameterError(f"unknown parameter(s) {', '.join(map(repr, unknown))} for model_type "
+                                 f"{self.name!r}; accepted: {', '.join(sorted(accepted))}")
+        return {k: accepted[k].check(k, v) for k, v in params.items()}
+
+
+def _common(config, p: dict[str, Any], env_config: dict[str, Any], seed: int, vectorised: bool):
+    config = (config.environment(ENV_NAME, env_config=env_config)
+              .env_runners(num_env_runners=0, num_envs_per_env_runner=8,
+                           gym_env_vectorize_mode="vector_entry_point" if vectorised else "sync")
+              .callbacks(EpisodeMetricsCallback)
+              .debugging(seed=seed)
+              .reporting(metrics_num_episodes_for_smoothing=8))
+    if "discount_factor" in p:
+        config = config.training(gamma=p["discount_factor"])
+    return config
+
+
+def _ppo(p: dict[str, Any]):
+    from ray.rllib.algorithms.ppo import PPOConfig
+
+    config = PPOConfig().training(
+        lr=p.get("learning_rate", 3e-4), minibatch_size=p.get("batch_size", 256), num_epochs=p.get("epochs", 6),
+        train_batch_size_per_learner=p.get("train_batch_size", 2304), lambda_=p.get("lambda", 0.95),
+        # returns are ~ -600 per day: an unclipped value loss (RLlib's default clip of 10 pinned it)
+        vf_clip_param=1e4, entropy_coeff=p.get("entropy_coeff", 0.0),
+    ).rl_module(model_config={"fcnet_hiddens": [64, 64]})
+    return config
+
+
+def _dqn(p: dict[str, Any]):
+    from ray.rllib.algorithms.dqn import DQNConfig
+
+    return DQNConfig().training(
+        lr=p.get("learning_rate", 5e-4), train_batch_size_per_learner=p.get("batch_size", 64),
+        training_intensity=p.get("epochs"), n_step=p.get("n_step", 1), double_q=True, dueling=True,
+        num_steps_sampled_before_learning_starts=p.get("learning_starts", 1000),
+        target_network_update_freq=p.get("target_update_freq", 500),
+        replay_buffer_config={"type": "PrioritizedEpisodeReplayBuffer", "capacity": 50000},
+    ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
+
+
+def _sac(p: dict[str, Any]):
+    from ray.rllib.algorithms.sac import SACConfig
+
+    lr = p.get("learning_rate", 3e-4)
+    return SACConfig().training(
+        actor_lr=lr, critic_lr=lr, alpha_lr=lr, train_batch_size_per_learner=p.get("batch_size", 256),
+        training_intensity=p.get("epochs"), tau=p.get("tau", 0.005),
+        num_steps_sampled_before_learning_starts=p.get("learning_starts", 1000),
+        replay_buffer_config={"type": "PrioritizedEpisodeReplayBuffer", "capacity": 50000},
+    ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
+
+
+MODEL_TYPES: dict[str, ModelType] = {
+    "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, _ppo, {
+        "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
+        "entropy_coeff": Param(float, 0.0, 1.0, doc="entropy bonus"),
+        "train_batch_size": Param(int, 64, 100000, doc="env steps per training iteration"),
+    }),
+    "dqn": ModelType("dqn", "RLlib DQN (double, dueling, prioritised replay) on the flattened action", "flat",
+                     _dqn, {
+                         "n_step": Param(int, 1, 20, doc="n-step returns"),
+                         "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
+                         "target_update_freq": Param(int, 1, 1_000_000, doc="env steps between target syncs"),
+                     }),
+    "sac": ModelType("sac", "RLlib SAC on the continuous action adapter", "continuous", _sac, {
+        "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
+        "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
+    }),
+}
+PLANNED_TYPES = ("q_learning", "td3")  # issue 4
+
+
+def get_model_type(name: str) -> ModelType:
+    if name not in MODEL_TYPES:
+        note = f" ({name!r} is planned, not available yet)" if name in PLANNED_TYPES else ""
+        raise ParameterError(f"unsupported model_type {name!r}{note}; supported: {', '.join(MODEL_TYPES)}")
+    return MODEL_TYPES[name]
+
+
+def build_config(model_type: str, params: dict[str, Any] | None, group: str, seed: int = 0):
+    """The RLlib ``AlgorithmConfig`` for a task (parameters validated first)."""
+    mt = get_model_type(model_type)
+    p = mt.validate(params)
+    env_config = {"group": group, "adapter": mt.adapter}
+    return _common(mt.build(p), p, env_config, seed, vectorised=mt.adapter is None)

@@ -1,0 +1,53 @@
+"""The FastAPI application behind /api/v1 (served by Ray Serve, or by uvicorn directly)."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pymongo.errors import PyMongoError
+
+from lwmecps.envs import UnknownGroupError
+from lwmecps.platform.services.container import Services
+from lwmecps.platform.services.errors import Conflict, Invalid, NotFound
+from lwmecps.platform.services.health import version
+from lwmecps.platform.store import InvalidIdError
+
+from .routes import health, training
+
+log = logging.getLogger("lwmecps.api")
+
+ERROR_STATUS = {NotFound: 404, UnknownGroupError: 404, Conflict: 409, Invalid: 422, InvalidIdError: 422}
+
+
+def create_app(services: Services | None = None) -> FastAPI:
+    app = FastAPI(title="LWMECPS Gym API", version=version(),
+                  description="Train, reconcile, deploy and watch edge-cluster replica policies. "
+                              "Every route needs `Authorization: Bearer <token>`.")
+    app.state.services = services
+    for router in (training.router, health.router):
+        app.include_router(router, prefix="/api/v1")
+
+    for exc_type, code in ERROR_STATUS.items():
+        app.add_exception_handler(exc_type, _handler(code))
+
+    @app.exception_handler(PyMongoError)
+    async def _database(request: Request, exc: PyMongoError):
+        log.error("database error on %s: %s", request.url.path, type(exc).__name__)
+        return JSONResponse({"detail": "the database is unavailable; try again"}, status_code=503)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        ref = uuid.uuid4().hex[:12]
+        log.exception("unexpected error %s on %s", ref, request.url.path)
+        return JSONResponse({"detail": f"internal error (reference {ref})"}, status_code=500)
+
+    return app
+
+
+def _handler(code: int):
+    async def handle(request: Request, exc: Exception):
+        return JSONResponse({"detail": str(exc)}, status_code=code)
+
+    return handle

@@ -1,0 +1,17 @@
+"""/api/v1/health: the system and its components."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from lwmecps.platform.services.health import health
+
+from ..deps import ReadRole, ServicesDep
+from ..schemas import Health
+
+router = APIRouter(tags=["monitoring"])
+
+
+@router.get("/health", response_model=Health)
+def get_health(services: ServicesDep, _: ReadRole):
+    """``healthy`` / ``degraded`` / ``unhealthy`` with each component checked for real."""
+    return health(services.store, services.settings)

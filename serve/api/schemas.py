@@ -1,0 +1,91 @@
+"""Request and response bodies of the /api/v1 routes (field names exactly as the spec)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+TaskStatus = Literal["created", "queued", "running", "completed", "failed", "cancelled"]
+
+
+class TrainingCreate(BaseModel):
+    """Body of ``POST /api/v1/training``."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: StrictStr = Field(min_length=1, max_length=200, description="task name")
+    model_type: StrictStr = Field(min_length=1, max_length=50, description="q_learning, dqn, ppo, sac or td3")
+    parameters: dict[str, Any] = Field(description="learning_rate, discount_factor, batch_size, epochs (+ per type)")
+    total_episodes: StrictInt = Field(gt=0, description="episodes (simulated days) to train for")
+    wandb_project: StrictStr | None = Field(None, min_length=1, max_length=128)
+    wandb_run_name: StrictStr | None = Field(None, min_length=1, max_length=128)
+    group_id: StrictStr = Field("profile-a", min_length=1, max_length=100, description="workload group")
+    seed: StrictInt = Field(0, ge=0, le=2**31 - 1, description="seed of the training run")
+
+
+class TrainingCreated(BaseModel):
+    task_id: str
+    status: TaskStatus
+    created_at: datetime
+
+
+class EpisodeMetrics(BaseModel):
+    episode_rewards: list[float]
+    episode_steps: list[int]
+    episode_latencies: list[float | None] = Field(description="mean request latency per episode, seconds")
+
+
+class TrainingStatus(BaseModel):
+    task_id: str
+    name: str
+    model_type: str
+    group_id: str
+    status: TaskStatus
+    progress: float = Field(ge=0, le=1)
+    current_episode: int
+    total_episodes: int
+    parameters: dict[str, Any]
+    metrics: EpisodeMetrics
+    wandb_run_id: str | None = None
+    model_id: str | None = None
+    error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TrainingSummary(BaseModel):
+    task_id: str
+    name: str
+    model_type: str
+    group_id: str
+    status: TaskStatus
+    progress: float
+    current_episode: int
+    total_episodes: int
+    model_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TrainingList(BaseModel):
+    tasks: list[TrainingSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+class TrainingCancelled(BaseModel):
+    task_id: str
+    status: TaskStatus
+    updated_at: datetime
+
+
+class Health(BaseModel):
+    status: Literal["healthy", "degraded", "unhealthy"]
+    components: dict[str, str]
+    version: str
+    uptime: str
+
+
+class ErrorBody(BaseModel):
+    detail: Any
