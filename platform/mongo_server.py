@@ -19,6 +19,17 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM when the parent dies (Linux), so no server outlives
+    a crashed ``lwmecps up`` or test run."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:  # not Linux: the parent's shutdown path still stops the server
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,13 +75,15 @@ def _wait_ready(server: MongoServer, timeout: float) -> MongoServer:
 
 
 def start_nx27017(data_dir: Path, port: int, timeout: float = 20.0) -> MongoServer:
-    """``nx-27017 --db <data_dir>/app.db -p <port>``; its log and pid files stay in ``data_dir``."""
+    """``nx-27017 --data-dir <data_dir>/mongo -p <port>``: one SQLite file per logical database
+    (``--db FILE`` would share one file among all databases); log and pid files stay in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "nx-27017.log"
-    cmd = [_bin("nx-27017"), "--db", str(data_dir / "app.db"), "-p", str(port), "--host", "127.0.0.1",
+    cmd = [_bin("nx-27017"), "--data-dir", str(data_dir / "mongo"), "-p", str(port), "--host", "127.0.0.1",
            "--log-file", str(log), "--pid-file", str(data_dir / "nx-27017.pid")]
     with open(data_dir / "nx-27017.out", "ab") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_die_with_parent)
     return _wait_ready(MongoServer(proc, f"mongodb://127.0.0.1:{port}/", log), timeout)
 
 
@@ -80,5 +93,6 @@ def start_secantus(data_dir: Path, port: int, timeout: float = 30.0) -> MongoSer
     log = data_dir / "secantus.out"
     with open(log, "ab") as out:
         proc = subprocess.Popen([_bin("secantusd-py"), "--port", str(port), "--storage-path", str(data_dir)],
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=_die_with_parent)
     return _wait_ready(MongoServer(proc, f"mongodb://127.0.0.1:{port}/", log), timeout)

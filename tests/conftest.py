@@ -24,3 +24,24 @@ def ray_local():
                  _temp_dir=os.environ["RAY_TMPDIR"])
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture(scope="session", params=["nx-27017", "secantusdb"])
+def mongo_uri(request, tmp_path_factory):
+    """A real MongoDB wire-protocol server (both kinds the store supports), started and stopped here."""
+    from lwmecps.platform.mongo_server import free_port, start_nx27017, start_secantus
+
+    start = start_nx27017 if request.param == "nx-27017" else start_secantus
+    server = start(tmp_path_factory.mktemp(request.param), free_port())
+    yield server.uri
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def nx_uri(tmp_path_factory):
+    """The embedded default server (nx-27017) alone, for API tests."""
+    from lwmecps.platform.mongo_server import free_port, start_nx27017
+
+    server = start_nx27017(tmp_path_factory.mktemp("nx-api"), free_port())
+    yield server.uri
+    server.stop()

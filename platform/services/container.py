@@ -7,12 +7,13 @@ from .tasks import TaskService
 
 
 def _scheduler():
+    import ray
+
+    if not ray.is_initialized():  # the API served without Ray (tests, the direct-uvicorn benchmark)
+        return None  # ray.get_actor would start a Ray instance of its own
     from ..training.scheduler import find_scheduler
 
-    try:
-        return find_scheduler()
-    except Exception:  # Ray not connected (e.g. the API served without Ray in a benchmark)
-        return None
+    return find_scheduler()
 
 
 class Services:

@@ -1,0 +1,119 @@
+"""The /api/v1 routes in-process (FastAPI app, real store on nx-27017, no Ray): contract and bad input."""
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lwmecps.platform.auth import create_token
+from lwmecps.platform.services.container import Services
+from lwmecps.platform.settings import Settings
+from lwmecps.serve.api.app import create_app
+
+SPEC_BODY = {"name": "test-training", "model_type": "dqn",
+             "parameters": {"learning_rate": 0.001, "discount_factor": 0.99}, "total_episodes": 1000}
+
+
+@pytest.fixture()
+def api(nx_uri):
+    settings = Settings(mongodb_uri=nx_uri, mongodb_db=f"api{uuid.uuid4().hex[:8]}", max_total_episodes=5000)
+    services = Services(settings)
+    client = TestClient(create_app(services), raise_server_exceptions=False)
+    admin = create_token(services.store.tokens, "admin")
+    read = create_token(services.store.tokens, "read")
+    client.admin = {"Authorization": f"Bearer {admin}"}
+    client.read = {"Authorization": f"Bearer {read}"}
+    client.services = services
+    return client
+
+
+def n_tasks(api):
+    return api.services.store.db.tasks.count_documents({})
+
+
+def test_create_get_list_cancel(api):
+    r = api.post("/api/v1/training", json=SPEC_BODY, headers=api.admin)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert set(body) == {"task_id", "status", "created_at"} and body["status"] == "created"
+    got = api.get(f"/api/v1/training/{body['task_id']}", headers=api.read).json()
+    assert got["status"] == "created" and got["progress"] == 0 and got["current_episode"] == 0
+    assert got["total_episodes"] == 1000 and got["group_id"] == "profile-a"
+    assert got["metrics"] == {"episode_rewards": [], "episode_steps": [], "episode_latencies": []}
+    assert {"created_at", "updated_at"} <= set(got)
+    listed = api.get("/api/v1/training?status=created&per_page=5", headers=api.read).json()
+    assert listed["total"] == 1 and listed["tasks"][0]["task_id"] == body["task_id"] and listed["per_page"] == 5
+    c = api.post(f"/api/v1/training/{body['task_id']}/cancel", headers=api.admin)
+    assert c.status_code == 200 and c.json()["status"] == "cancelled" and set(c.json()) == {
+        "task_id", "status", "updated_at"}
+    again = api.post(f"/api/v1/training/{body['task_id']}/cancel", headers=api.admin)
+    assert again.status_code == 409 and "already cancelled" in again.json()["detail"]
+
+
+@pytest.mark.parametrize("change, code, words", [
+    ({"name": None}, 422, "name"),
+    ({"total_episodes": "ten"}, 422, "total_episodes"),
+    ({"total_episodes": 0}, 422, "total_episodes"),
+    ({"total_episodes": -5}, 422, "total_episodes"),
+    ({"total_episodes": 10**9}, 422, "exceeds the limit 5000"),
+    ({"model_type": "xgboost"}, 422, "unsupported model_type 'xgboost'; supported: ppo, dqn, sac"),
+    ({"parameters": {"learning_rate": 0.1, "momentum": 0.9}}, 422, "unknown parameter(s) 'momentum'"),
+    ({"parameters": {"learning_rate": "fast"}}, 422, "'learning_rate' must be a float"),
+    ({"parameters": {"discount_factor": 1.5}}, 422, "outside [0.0, 1.0]"),
+    ({"parameters": "lr=0.1"}, 422, "parameters"),
+    ({"group_id": "mars"}, 404, "unknown workload group 'mars'; known groups: profile-a"),
+    ({"priority": "high"}, 422, "priority"),
+    ({"name": 42}, 422, "name"),
+])
+def test_bad_bodies_are_4xx_and_store_unchanged(api, change, code, words):
+    body = {k: v for k, v in {**SPEC_BODY, **change}.items() if v is not None}
+    before = n_tasks(api)
+    r = api.post("/api/v1/training", json=body, headers=api.admin)
+    assert r.status_code == code, r.text
+    assert words in str(r.json()["detail"])
+    assert n_tasks(api) == before
+
+
+def test_missing_body_and_malformed_json(api):
+    assert api.post("/api/v1/training", headers=api.admin).status_code == 422
+    r = api.post("/api/v1/training", content=b"{not json", headers={**api.admin, "Content-Type": "application/json"})
+    assert r.status_code == 422
+
+
+@pytest.mark.parametrize("task_id, code", [("task-id", 422), ("64f1b2a3c9d4e5f6a7b8c9d0", 404), ("x" * 300, 422)])
+def test_bad_task_ids(api, task_id, code):
+    for method, path in (("get", ""), ("post", "/cancel")):
+        r = getattr(api, method)(f"/api/v1/training/{task_id}{path}", headers=api.admin)
+        assert r.status_code == code
+        assert ("malformed task_id" if code == 422 else "not found") in r.json()["detail"]
+
+
+def test_list_bad_query(api):
+    r = api.get("/api/v1/training?status=sleeping", headers=api.read)
+    assert r.status_code == 422 and "unknown status 'sleeping'" in r.json()["detail"]
+    assert api.get("/api/v1/training?page=0", headers=api.read).status_code == 422
+    assert api.get("/api/v1/training?per_page=1000", headers=api.read).status_code == 422
+
+
+def test_auth(api):
+    assert api.get("/api/v1/health").status_code == 401
+    r = api.get("/api/v1/health", headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401 and r.json() == {"detail": "invalid token"}
+    assert api.get("/api/v1/health", headers={"Authorization": "Basic abc"}).status_code == 401
+    before = n_tasks(api)
+    r = api.post("/api/v1/training", json=SPEC_BODY, headers=api.read)
+    assert r.status_code == 403 and "read-only" in r.json()["detail"]
+    assert api.post("/api/v1/training", json=SPEC_BODY).status_code == 401
+    assert n_tasks(api) == before
+    task_id = api.post("/api/v1/training", json=SPEC_BODY, headers=api.admin).json()["task_id"]
+    assert api.post(f"/api/v1/training/{task_id}/cancel", headers=api.read).status_code == 403
+    assert api.get(f"/api/v1/training/{task_id}", headers=api.read).json()["status"] == "created"
+
+
+def test_health_without_ray_is_unhealthy_but_answers(api):
+    r = api.get("/api/v1/health", headers=api.read)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["components"]["database"] == "healthy"
+    assert body["components"]["kubernetes"] == "not_configured"
+    assert body["components"]["ray"].startswith("unhealthy")
+    assert body["status"] == "unhealthy" and body["version"] == "0.1.0"
