@@ -1,0 +1,178 @@
+"""End to end through ``lwmecps up`` (real Ray, Serve, nx-27017, W&B offline), as the spec shows it.
+
+The spec's examples address ``http://localhost:8000``, so the service runs on port 8000.
+"""
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .service import Service, alive, wait_for
+
+pytestmark = pytest.mark.timeout(900)
+
+SPEC_PYTHON = '''
+import requests
+
+API_URL = "http://localhost:8000/api/v1"
+TOKEN = "your-token"
+
+headers = {
+    "Authorization": f"Bearer {TOKEN}",
+    "Content-Type": "application/json"
+}
+
+# Создание задачи обучения
+response = requests.post(
+    f"{API_URL}/training",
+    headers=headers,
+    json={
+        "name": "test-training",
+        "model_type": "dqn",
+        "parameters": {
+            "learning_rate": 0.001,
+            "discount_factor": 0.99
+        },
+        "total_episodes": 1000
+    }
+)
+task_id = response.json()["task_id"]
+
+# Получение статуса задачи
+response = requests.get(
+    f"{API_URL}/training/{task_id}",
+    headers=headers
+)
+status = response.json()["status"]
+'''
+
+SPEC_CURL_CREATE = '''curl -X POST "http://localhost:8000/api/v1/training" \\
+  -H "Authorization: Bearer your-token" \\
+  -H "Content-Type: application/json" \\
+  -d '{
+    "name": "test-training",
+    "model_type": "dqn",
+    "parameters": {
+      "learning_rate": 0.001,
+      "discount_factor": 0.99
+    },
+    "total_episodes": 1000
+  }'
+'''
+
+SPEC_CURL_STATUS = '''curl -X GET "http://localhost:8000/api/v1/training/task-id" \\
+  -H "Authorization: Bearer your-token"
+'''
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    svc = Service(tmp_path_factory.mktemp("svc")).start()
+    yield svc
+    svc.stop()
+
+
+def test_spec_python_example_verbatim(service):
+    code = SPEC_PYTHON.replace('"your-token"', json.dumps(service.token()))
+    code += "\nprint(task_id, status)\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    task_id, status = out.stdout.split()
+    assert status in ("created", "queued", "running")
+    with service.client() as api:
+        assert api.post(f"/training/{task_id}/cancel").json()["status"] == "cancelled"
+
+
+def test_spec_curl_examples_verbatim(service):
+    token = service.token()
+    created = subprocess.run(["bash", "-c", SPEC_CURL_CREATE.replace("your-token", token)], capture_output=True,
+                             text=True, timeout=60)
+    body = json.loads(created.stdout)
+    assert body["status"] == "created"
+    got = subprocess.run(["bash", "-c", SPEC_CURL_STATUS.replace("your-token", token).replace(
+        "task-id", body["task_id"])], capture_output=True, text=True, timeout=60)
+    assert json.loads(got.stdout)["task_id"] == body["task_id"]
+    with service.client() as api:
+        api.post(f"/training/{body['task_id']}/cancel")
+
+
+def test_ppo_task_completes_with_metrics_wandb_and_model(service):
+    with service.client() as api:
+        task_id = api.post("/training", json={"name": "ppo-20", "model_type": "ppo", "parameters": {
+            "learning_rate": 0.0003, "discount_factor": 0.99}, "total_episodes": 20,
+            "wandb_project": "lwmecps-e2e", "wandb_run_name": "ppo-20"}).json()["task_id"]
+        seen_progress = set()
+
+        def done():
+            t = api.get(f"/training/{task_id}").json()
+            seen_progress.add(t["current_episode"])
+            return t if t["status"] in ("completed", "failed", "cancelled") else None
+
+        task = wait_for(done, 300)
+    assert task["status"] == "completed", task
+    assert task["current_episode"] == task["total_episodes"] == 20 and task["progress"] == 1.0
+    m = task["metrics"]
+    assert len(m["episode_rewards"]) == len(m["episode_steps"]) == len(m["episode_latencies"]) == 20
+    assert all(s == 288 for s in m["episode_steps"]) and all(0 < lat < 1 for lat in m["episode_latencies"])
+    assert task["model_id"] and task["wandb_run_id"]
+    runs = list((service.workdir / "wandb").glob(f"offline-run-*-{task['wandb_run_id']}"))
+    assert runs, "no offline W&B run for the task"
+    from pymongo import MongoClient
+
+    with MongoClient(f"mongodb://127.0.0.1:{service.env['LWMECPS_EMBEDDED_MONGO_PORT']}/") as client:
+        model = client.lwmecps.models.find_one({"task_id": task_id})
+    assert model["status"] == "trained" and model["type"] == "ppo"
+    assert 0 <= model["metrics"]["accuracy"] <= 1 and model["metrics"]["latency"] > 0
+
+
+def _actor_alive(service):
+    return any("TrainingActor" in cmd for cmd in service.processes().values())
+
+
+def test_cancel_stops_the_actor_within_5s(service):
+    with service.client() as api:
+        task_id = api.post("/training", json={"name": "long", "model_type": "ppo", "parameters": {},
+                                              "total_episodes": 5000}).json()["task_id"]
+        wait_for(lambda: api.get(f"/training/{task_id}").json()["current_episode"] > 0, 180)
+        assert _actor_alive(service)
+        t0 = time.monotonic()
+        r = api.post(f"/training/{task_id}/cancel")
+        assert r.status_code == 200 and r.json()["status"] == "cancelled"
+        wait_for(lambda: not _actor_alive(service), 5, every=0.2)
+        assert time.monotonic() - t0 <= 5.5
+        assert api.get(f"/training/{task_id}").json()["status"] == "cancelled"
+        assert api.post(f"/training/{task_id}/cancel").status_code == 409
+
+
+def test_restart_keeps_tasks_and_resumes_interrupted_training(service):
+    with service.client() as api:
+        done = [t for t in api.get("/training?status=completed").json()["tasks"]]
+        task_id = api.post("/training", json={"name": "resume-me", "model_type": "ppo", "parameters": {},
+                                              "total_episodes": 48}).json()["task_id"]
+        before = wait_for(lambda: (t := api.get(f"/training/{task_id}").json())["current_episode"] >= 8 and t, 180)
+    started = service.processes()
+    assert any("raylet" in c for c in started.values()) and any("nx-27017" in c for c in started.values())
+    assert service.stop() == 0
+    wait_for(lambda: not alive(started), 30)  # nothing left behind
+    service.start()
+    with service.client() as api:
+        for t in done:  # completed tasks and their models survive
+            again = api.get(f"/training/{t['task_id']}").json()
+            assert again["status"] == "completed" and again["model_id"] == t["model_id"]
+        resumed = wait_for(lambda: (t := api.get(f"/training/{task_id}").json())["status"] in (
+            "completed", "failed") and t, 300)
+    assert resumed["status"] == "completed", resumed
+    assert resumed["current_episode"] == 48 >= before["current_episode"]
+    rewards = resumed["metrics"]["episode_rewards"]
+    assert rewards[: before["current_episode"]] == before["metrics"]["episode_rewards"]
+
+
+def test_second_up_refuses_while_one_runs(service):
+    from .service import LWMECPS
+
+    second = subprocess.run([LWMECPS, "up"], cwd=service.workdir, env=service.env, capture_output=True, text=True,
+                            timeout=60)
+    assert second.returncode == 1
+    assert "already running" in second.stderr + second.stdout
