@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install test bench fmt clean
+.PHONY: install test up bench fuzz clean
 
 # Dependencies: torch first (the CPU build on disk; an unpinned torch pulls a multi-GB CUDA build),
 # then the project with ray[rllib,serve,tune,default]==2.60.0 and the test tools.
@@ -32,8 +32,13 @@ install: $(LINKS)
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The platform on this machine: MongoDB (embedded), Ray + dashboard, the API on :8000. Ctrl-C stops it.
+up: install
+	$(VENV)/bin/lwmecps up
+
 bench: install
 	$(VENV)/bin/lwmecps bench env
+	$(VENV)/bin/lwmecps bench api
 
 clean:
 	rm -rf build *.egg-info .pytest_cache

@@ -67,6 +67,8 @@ def export_settings(settings: Settings) -> None:
     os.environ["LWMECPS_WANDB_DIR"] = str(settings.wandb_dir)
     os.environ["LWMECPS_EMBEDDED_MONGO_PORT"] = str(settings.embedded_mongo_port)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if settings.serve_haproxy:  # read by Serve when it starts its proxies
+        os.environ.setdefault("RAY_SERVE_ENABLE_HA_PROXY", "1")
 
 
 def bootstrap_admin_token(store: Store, settings: Settings) -> Path | None:

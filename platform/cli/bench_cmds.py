@@ -23,3 +23,19 @@ def bench_env(
         print_json(result)
     else:
         table("Env throughput (env steps/s)", ["measure", "value"], [[k, v] for k, v in result.items()])
+
+
+@bench_app.command("api")
+def bench_api(
+    clients: int = typer.Option(8, "--clients", min=1, max=64, help="concurrent clients"),
+    seconds: float = typer.Option(8.0, "--seconds", min=1, max=120, help="load duration per target"),
+    as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
+) -> None:
+    """GET /api/v1/training/{id}: Ray Serve vs the same app under uvicorn alone (req/s, p50, p99)."""
+    from lwmecps.platform.bench.api_latency import run
+
+    result = run(clients=clients, seconds=seconds, log=console.print)
+    if as_json:
+        print_json(result)
+    else:
+        table("API latency (8 clients, loopback)", ["measure", "value"], [[k, v] for k, v in result.items()])
