@@ -123,3 +123,17 @@ def test_health_reports_each_component(api):
     else:
         assert body["components"]["ray"].startswith("unhealthy") and body["status"] == "unhealthy"
     assert body["version"] == "0.1.0" and body["uptime"].endswith(("s", "m", "h"))
+
+
+def test_health_with_the_database_down_is_unhealthy_not_500(tmp_path):
+    from lwmecps.platform.mongo_server import free_port, start_nx27017
+
+    server = start_nx27017(tmp_path, free_port())
+    settings = Settings(mongodb_uri=server.uri, mongodb_db="down", admin_token="t-admin")
+    client = TestClient(create_app(Services(settings)), raise_server_exceptions=False)
+    server.stop()
+    r = client.get("/api/v1/health", headers={"Authorization": "Bearer t-admin"})
+    assert r.status_code == 200
+    assert r.json()["components"]["database"].startswith("unhealthy") and r.json()["status"] == "unhealthy"
+    r = client.get("/api/v1/training", headers={"Authorization": "Bearer t-admin"})
+    assert r.status_code == 503 and "database is unavailable" in r.json()["detail"]
