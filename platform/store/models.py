@@ -34,7 +34,8 @@ class ModelRepository:
     def list(self, status: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
         query = {"status": status} if status else {}
         total = self.models.count_documents(query)
-        return list(self.models.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit)), total
+        docs = self.models.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
+        return list(docs), total
 
     def count(self) -> int:
         return self.models.count_documents({})

@@ -46,11 +46,14 @@ class TaskRepository:
     def list(self, status: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
         query = {"status": status} if status else {}
         total = self.tasks.count_documents(query)
-        docs = list(self.tasks.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit))
+        # created_at has millisecond precision: _id (monotonic per process) breaks ties
+        docs = list(self.tasks.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
+                    .skip(skip).limit(limit))
         return docs, total
 
     def with_status(self, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
-        return list(self.tasks.find({"status": {"$in": list(statuses)}}).sort("created_at", ASCENDING))
+        return list(self.tasks.find({"status": {"$in": list(statuses)}})
+                    .sort([("created_at", ASCENDING), ("_id", ASCENDING)]))
 
     def count(self, statuses: tuple[str, ...]) -> int:
         return self.tasks.count_documents({"status": {"$in": list(statuses)}})
