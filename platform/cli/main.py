@@ -5,6 +5,7 @@ import typer
 
 from .bench_cmds import bench_app
 from .env_cmds import env_app
+from .train_cmds import evaluate_model, train
 from .up_cmds import token_app, up
 
 app = typer.Typer(help="LWMECPS Gym: learn and serve per-node replica counts for edge clusters.",
@@ -13,6 +14,8 @@ app.add_typer(env_app, name="env")
 app.add_typer(bench_app, name="bench")
 app.add_typer(token_app, name="token")
 app.command("up")(up)
+app.command("train")(train)
+app.command("eval")(evaluate_model)
 
 
 if __name__ == "__main__":

@@ -9,33 +9,18 @@ completion.
 """
 from __future__ import annotations
 
-import json
 import logging
-import platform as std_platform
 import threading
 from pathlib import Path
 from typing import Any
 
+from ..algorithms.inference import module_dir, save_checkpoint, versions
 from ..settings import Settings
 from ..store import Store, parse_id
-from .callbacks import EPISODES_KEY
+from .loop import train_episodes
 from .quality import model_quality
 
 log = logging.getLogger("lwmecps.training")
-
-
-def versions() -> dict[str, str]:
-    import gymnasium
-    import ray
-    import torch
-
-    return {"ray": ray.__version__, "torch": torch.__version__, "gymnasium": gymnasium.__version__,
-            "python": std_platform.python_version()}
-
-
-def module_dir(checkpoint: str | Path) -> Path:
-    """Where an Algorithm checkpoint keeps the inference RLModule."""
-    return Path(checkpoint) / "learner_group" / "learner" / "rl_module" / "default_policy"
 
 
 def _redirect_trainable_logs(path: Path) -> None:
@@ -82,18 +67,19 @@ class TrainingRun:
             if task.get("checkpoint"):
                 algo.restore_from_path(task["checkpoint"])
             self._start_wandb(task, config)
-            done, total = int(task.get("current_episode", 0)), int(task["total_episodes"])
-            iteration = 0
-            while done < total and not self.cancel.is_set():
-                result = algo.train()
-                rows = [r for r in result.get("env_runners", {}).get(EPISODES_KEY, []) or [] if r][: total - done]
-                if rows:
-                    self._log_episodes(done, rows)
-                    done = self.store.tasks.add_episodes(self.oid, done, rows, total)
-                iteration += 1
+            total = int(task["total_episodes"])
+
+            def on_episodes(first: int, rows: list[dict[str, Any]]) -> None:
+                self._log_episodes(first, rows)
+                self.store.tasks.add_episodes(self.oid, first, rows, total)
+
+            def on_iteration(iteration: int, _result: dict) -> None:
                 if iteration % self.settings.checkpoint_every_iterations == 0:
-                    self._checkpoint(algo)
-            checkpoint = self._checkpoint(algo)
+                    self._checkpoint(algo, task)
+
+            train_episodes(algo, total, done=int(task.get("current_episode", 0)), on_episodes=on_episodes,
+                           on_iteration=on_iteration, should_stop=self.cancel.is_set)
+            checkpoint = self._checkpoint(algo, task)
             if self.cancel.is_set():
                 return "cancelled"
             return self._complete(task, algo, checkpoint)
@@ -116,10 +102,9 @@ class TrainingRun:
             self.wandb_run.log({"episode": first + i + 1, "episode_reward": row["reward"],
                                 "episode_steps": row["steps"], "episode_latency_s": row["latency"]})
 
-    def _checkpoint(self, algo) -> str:
-        path = self.workdir / "checkpoint"
-        algo.save_to_path(str(path))
-        (path / "lwmecps_versions.json").write_text(json.dumps(versions()))
+    def _checkpoint(self, algo, task: dict[str, Any]) -> str:
+        path = save_checkpoint(algo, self.workdir / "checkpoint", {
+            "model_type": task["model_type"], "group_id": task["group_id"], "task_id": self.task_id})
         self.store.tasks.update(self.oid, checkpoint=str(path))
         return str(path)
 

@@ -1,13 +1,15 @@
 """RLlib PPO (new API stack) learns on the env: its greedy policy costs less than random's."""
+import numpy as np
 import pytest
 
 from lwmecps.envs import EdgeClusterEnv
 from lwmecps.envs.baselines import evaluate, make_policy
+from lwmecps.platform.algorithms.inference import load_policy, save_checkpoint
 from lwmecps.platform.algorithms.policy import RLModulePolicy
 
 
 @pytest.mark.timeout(600)
-def test_ppo_beats_random_after_a_few_iterations(ray_local):
+def test_ppo_beats_random_after_a_few_iterations(ray_local, tmp_path):
     from ray.rllib.algorithms.ppo import PPOConfig
     from ray.tune.registry import register_env
 
@@ -26,8 +28,17 @@ def test_ppo_beats_random_after_a_few_iterations(ray_local):
         returns = [algo.train()["env_runners"]["episode_return_mean"] for _ in range(6)]
         policy = RLModulePolicy(algo.get_module())
         learned = evaluate(policy, "profile-a", seed=100, episodes=1)
+        checkpoint = save_checkpoint(algo, tmp_path / "ckpt", {"model_type": "ppo", "group_id": "profile-a"})
     finally:
         algo.stop()
+    restored, meta = load_policy(checkpoint)  # the inference RLModule alone, no Algorithm
+    assert meta["versions"]["ray"] == "2.60.0"
+    env = EdgeClusterEnv("profile-a")
+    obs, _ = env.reset(seed=5)
+    for _ in range(100):
+        action = policy.act(obs, env)
+        assert np.array_equal(action, restored.act(obs, env))
+        obs = env.step(action)[0]
     rand = evaluate(make_policy("random"), "profile-a", seed=100, episodes=1)
     assert returns[-1] > returns[0]
     assert learned["cost"] < rand["cost"]

@@ -1,0 +1,56 @@
+"""Serve-side view of a checkpoint: restore the inference RLModule without building the Algorithm.
+
+Every checkpoint written by the platform carries ``lwmecps.json``: the model type, workload group
+and the versions (ray, torch, gymnasium, python) it was trained with. ``load_policy`` restores the
+RLModule with ``RLModule.from_checkpoint`` (tens of ms, vs ~10 s for a whole Algorithm) and wraps it
+with the model type's inverse action adapter.
+"""
+from __future__ import annotations
+
+import json
+import platform as std_platform
+from pathlib import Path
+from typing import Any
+
+META_FILE = "lwmecps.json"
+
+
+def versions() -> dict[str, str]:
+    import gymnasium
+    import ray
+    import torch
+
+    return {"ray": ray.__version__, "torch": torch.__version__, "gymnasium": gymnasium.__version__,
+            "python": std_platform.python_version()}
+
+
+def module_dir(checkpoint: str | Path) -> Path:
+    """Where an Algorithm checkpoint keeps the inference RLModule."""
+    return Path(checkpoint) / "learner_group" / "learner" / "rl_module" / "default_policy"
+
+
+def save_checkpoint(algo, path: str | Path, meta: dict[str, Any]) -> Path:
+    """``algo.save_to_path`` plus ``lwmecps.json`` (``meta`` + versions)."""
+    path = Path(path)
+    algo.save_to_path(str(path))
+    (path / META_FILE).write_text(json.dumps({**meta, "versions": versions()}, indent=1))
+    return path
+
+
+def read_meta(checkpoint: str | Path) -> dict[str, Any]:
+    meta = Path(checkpoint) / META_FILE
+    if not meta.is_file():
+        raise FileNotFoundError(f"{checkpoint} is not a checkpoint written by lwmecps (no {META_FILE})")
+    return json.loads(meta.read_text())
+
+
+def load_policy(checkpoint: str | Path):
+    """``(RLModulePolicy, meta)`` for a checkpoint directory."""
+    from ray.rllib.core.rl_module.rl_module import RLModule
+
+    from ..training.policy_adapters import to_env_for
+    from .policy import RLModulePolicy
+
+    meta = read_meta(checkpoint)
+    module = RLModule.from_checkpoint(str(module_dir(checkpoint)))
+    return RLModulePolicy(module, to_env=to_env_for(meta["model_type"], meta["group_id"])), meta

@@ -1,0 +1,43 @@
+"""Train a model on this machine without the API (``lwmecps train``)."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from ..algorithms.inference import save_checkpoint
+from .loop import train_episodes
+
+
+def train_local(model_type: str, group: str, episodes: int, out: Path, seed: int = 0,
+                params: dict[str, Any] | None = None,
+                on_episodes: Callable[[int, list[dict]], None] | None = None) -> Path:
+    """Train ``model_type`` on ``group`` for ``episodes`` episodes; returns the checkpoint folder."""
+    import ray
+
+    from .envs import register
+    from .registry import build_config
+    from .runner import _redirect_trainable_logs
+
+    config = build_config(model_type, params, group, seed=seed)  # validates before Ray starts
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    started = False
+    if not ray.is_initialized():
+        ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False,
+                 logging_level="ERROR", _temp_dir=None if os.environ.get("RAY_ADDRESS") else os.environ.get(
+                     "RAY_TMPDIR") or tempfile.mkdtemp(prefix="ray", dir="/tmp"))
+        started = True
+    try:
+        register()
+        _redirect_trainable_logs(out / "logs")
+        algo = config.build_algo()
+        try:
+            train_episodes(algo, episodes, on_episodes=on_episodes)
+            return save_checkpoint(algo, out / "checkpoint", {"model_type": model_type, "group_id": group,
+                                                              "episodes": episodes, "seed": seed})
+        finally:
+            algo.stop()
+    finally:
+        if started:
+            ray.shutdown()
