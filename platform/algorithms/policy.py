@@ -22,7 +22,7 @@ class RLModulePolicy(Policy):
         self._torch = torch
         self.module = module
         self.to_env = to_env
-        self._dist_cls = module.get_inference_action_dist_cls()
+        self._dist_cls = None  # looked up on first use: modules that output actions need none
 
     def act(self, obs, env):
         from ray.rllib.core.columns import Columns
@@ -33,6 +33,7 @@ class RLModulePolicy(Policy):
             if Columns.ACTIONS in out:
                 action = out[Columns.ACTIONS]
             else:
+                self._dist_cls = self._dist_cls or self.module.get_inference_action_dist_cls()
                 dist = self._dist_cls.from_logits(out[Columns.ACTION_DIST_INPUTS]).to_deterministic()
                 action = dist.sample()
         action = action[0].cpu().numpy()

@@ -2,12 +2,12 @@
 
 The spec's keys (``learning_rate``, ``discount_factor``, ``batch_size``, ``epochs``) mean, per type:
 
-| key             | ppo                          | dqn                                    | sac                              |
-|-----------------|------------------------------|----------------------------------------|----------------------------------|
-| learning_rate   | ``lr``                       | ``lr``                                 | ``actor_lr``, ``critic_lr``      |
-| discount_factor | ``gamma``                    | ``gamma``                              | ``gamma``                        |
-| batch_size      | ``minibatch_size`` (SGD)     | ``train_batch_size_per_learner``       | ``train_batch_size_per_learner`` |
-| epochs          | ``num_epochs`` per batch     | ``training_intensity`` (replay ratio)  | ``training_intensity``           |
+| key             | ppo                      | dqn                                   | sac                              | q_learning                  |
+|-----------------|--------------------------|---------------------------------------|----------------------------------|-----------------------------|
+| learning_rate   | ``lr``                   | ``lr``                                | ``actor_lr``, ``critic_lr``      | alpha of the tabular update |
+| discount_factor | ``gamma``                | ``gamma``                             | ``gamma``                        | ``gamma``                   |
+| batch_size      | ``minibatch_size`` (SGD) | ``train_batch_size_per_learner``      | ``train_batch_size_per_learner`` | env steps per update        |
+| epochs          | ``num_epochs`` per batch | ``training_intensity`` (replay ratio) | ``training_intensity``           | sweeps over each batch      |
 
 Algorithm-specific keys are allowed where listed in ``extra``; any other key is rejected with a
 ``ParameterError`` naming it (the API answers 422).
@@ -121,6 +121,15 @@ def _sac(p: dict[str, Any]):
     ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
 
 
+def _q_learning(p: dict[str, Any]):
+    from lwmecps.platform.algorithms.q_learning import QLearningConfig
+
+    return QLearningConfig().training(
+        lr=p.get("learning_rate", 0.1), train_batch_size_per_learner=p.get("batch_size", 2304),
+        num_epochs=p.get("epochs", 1), epsilon_start=p.get("epsilon_start", 1.0),
+        epsilon_end=p.get("epsilon_end", 0.05), epsilon_decay_steps=p.get("epsilon_decay_steps", 100_000))
+
+
 MODEL_TYPES: dict[str, ModelType] = {
     "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, _ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
@@ -137,8 +146,14 @@ MODEL_TYPES: dict[str, ModelType] = {
         "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
         "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
     }),
+    "q_learning": ModelType("q_learning", "tabular Q-learning per node on a discretised state (custom RLlib "
+                            "algorithm)", None, _q_learning, {
+        "epsilon_start": Param(float, 0.0, 1.0, doc="exploration rate at the start"),
+        "epsilon_end": Param(float, 0.0, 1.0, doc="exploration rate after the decay"),
+        "epsilon_decay_steps": Param(int, 1, 100_000_000, doc="env steps of linear epsilon decay"),
+    }),
 }
-PLANNED_TYPES = ("q_learning", "td3")  # issue 4
+PLANNED_TYPES = ("td3",)  # issue 4
 
 
 def get_model_type(name: str) -> ModelType:

@@ -1,0 +1,75 @@
+"""Tabular Q-learning: the update rule on toy problems with known answers, and training on the env."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from lwmecps.platform.algorithms.q_learning.discretisation import state_count, state_index
+from lwmecps.platform.algorithms.q_learning.update import tabular_step, td_targets
+
+
+def test_batched_step_equals_sequential_updates_to_one_target():
+    table = torch.tensor([[0.0, 5.0]])
+    alpha, y = 0.3, 10.0
+    step = tabular_step(table, torch.tensor([0, 0, 0]), torch.tensor([y, y, y]), alpha)
+    q = 0.0
+    for _ in range(3):
+        q += alpha * (y - q)  # the textbook update, three times
+    assert (table + step)[0, 0].item() == pytest.approx(q)
+    assert step[0, 1].item() == 0.0  # unvisited entries stay
+
+
+def test_converges_to_known_q_star_on_a_two_state_chain():
+    # s0 -a0-> s0 (r 0), s0 -a1-> s1 (r 1), s1 -a0-> s0 (r 0), s1 -a1-> s1 (r 2); gamma 0.9
+    # V*(s1) = 2 / (1 - 0.9) = 20; Q*(s0, a1) = 1 + 0.9 * 20 = 19; Q*(s0, a0) = Q*(s1, a0) = 0.9 * 19
+    nxt = torch.tensor([[0, 1], [0, 1]])
+    rew = torch.tensor([[0.0, 1.0], [0.0, 2.0]])
+    q = torch.zeros(2, 2)
+    s = torch.tensor([0, 0, 1, 1])
+    a = torch.tensor([0, 1, 0, 1])
+    for _ in range(400):
+        targets = td_targets(q[nxt[s, a]], rew[s, a], torch.zeros(4), 0.9)
+        q = q + tabular_step(q, s * 2 + a, targets, 0.5)
+    expected = torch.tensor([[17.1, 19.0], [17.1, 20.0]])
+    assert torch.allclose(q, expected, atol=1e-3)
+
+
+def test_terminal_steps_do_not_bootstrap():
+    q_next = torch.tensor([[1.0, 3.0], [1.0, 3.0]])
+    out = td_targets(q_next, torch.tensor([1.0, 1.0]), torch.tensor([False, True]), 0.5)
+    assert out.tolist() == [2.5, 1.0]
+
+
+def test_discretisation_is_bounded_and_reads_the_observation():
+    from lwmecps.envs import EdgeClusterEnv
+
+    env = EdgeClusterEnv("profile-a")
+    obs, _ = env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    states = []
+    for _ in range(300):
+        obs = env.step(rng.integers(0, 5, 4))[0]
+        states.append(state_index(torch.as_tensor(obs)[None], 4, 5)[0])
+    states = torch.stack(states)
+    assert states.min() >= 0 and states.max() < state_count(5)
+    assert len(torch.unique(states)) > 50  # the state moves with load, replicas and time of day
+    assert state_count(5) * 5 * 4 == 4800  # table entries for the 4-node groups
+
+
+@pytest.mark.timeout(600)
+def test_q_learning_trains_below_random_cost(tmp_path):
+    out = subprocess.run([str(Path(sys.executable).parent / "lwmecps"), "train", "--model-type", "q_learning",
+                          "--episodes", "200", "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "COLUMNS": "200"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    trained = json.loads(out.stdout.strip().splitlines()[-1])
+    from lwmecps.envs.baselines import evaluate, make_policy
+    from lwmecps.platform.training.quality import EVAL_SEED
+
+    rand = evaluate(make_policy("random"), "profile-a", seed=EVAL_SEED)
+    assert trained["cost"] < rand["cost"]
