@@ -121,6 +121,18 @@ def _sac(p: dict[str, Any]):
     ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
 
 
+def _td3(p: dict[str, Any]):
+    from lwmecps.platform.algorithms.td3 import TD3Config
+
+    lr = p.get("learning_rate", 3e-4)
+    return TD3Config().training(
+        actor_lr=lr, critic_lr=lr, train_batch_size_per_learner=p.get("batch_size", 256),
+        training_intensity=p.get("epochs"), tau=p.get("tau", 0.005), policy_delay=p.get("policy_delay", 2),
+        target_noise=p.get("target_noise", 0.2), exploration_noise=p.get("exploration_noise", 0.1),
+        num_steps_sampled_before_learning_starts=p.get("learning_starts", 1000),
+    ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
+
+
 def _q_learning(p: dict[str, Any]):
     from lwmecps.platform.algorithms.q_learning import QLearningConfig
 
@@ -146,6 +158,14 @@ MODEL_TYPES: dict[str, ModelType] = {
         "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
         "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
     }),
+    "td3": ModelType("td3", "TD3 (custom RLlib algorithm on SAC's off-policy machinery), continuous adapter",
+                     "continuous", _td3, {
+                         "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
+                         "policy_delay": Param(int, 1, 100, doc="critic updates per actor update"),
+                         "target_noise": Param(float, 0.0, 1.0, doc="target policy smoothing sigma"),
+                         "exploration_noise": Param(float, 0.0, 1.0, doc="Gaussian exploration sigma"),
+                         "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
+                     }),
     "q_learning": ModelType("q_learning", "tabular Q-learning per node on a discretised state (custom RLlib "
                             "algorithm)", None, _q_learning, {
         "epsilon_start": Param(float, 0.0, 1.0, doc="exploration rate at the start"),
@@ -153,7 +173,7 @@ MODEL_TYPES: dict[str, ModelType] = {
         "epsilon_decay_steps": Param(int, 1, 100_000_000, doc="env steps of linear epsilon decay"),
     }),
 }
-PLANNED_TYPES = ("td3",)  # issue 4
+PLANNED_TYPES: tuple[str, ...] = ()
 
 
 def get_model_type(name: str) -> ModelType:

@@ -1,0 +1,64 @@
+"""TD3's learner: critic and actor optimisers, delayed actor updates, Polyak target updates."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import torch
+
+from ray.rllib.algorithms.dqn.dqn_learner import DQNLearner
+from ray.rllib.core import ALL_MODULES
+from ray.rllib.core.columns import Columns
+from ray.rllib.core.learner.torch.torch_learner import TorchLearner
+
+from .update import actor_loss, clipped_double_q_target, critic_loss, smoothed_target_actions
+
+
+class TD3TorchLearner(DQNLearner, TorchLearner):
+    """Target networks come from ``DQNLearner`` (made at build, Polyak-updated with ``tau``)."""
+
+    def build(self) -> None:
+        super().build()
+        self._temp_losses: dict[tuple[str, str], torch.Tensor] = {}
+        self._critic_updates: dict[str, int] = defaultdict(int)
+
+    def configure_optimizers_for_module(self, module_id, config=None) -> None:
+        module = self._module[module_id]
+        config = self.config.get_config_for_module(module_id)
+        critic = self.get_parameters(module.q1) + self.get_parameters(module.q2)
+        self.register_optimizer(module_id=module_id, optimizer_name="critic", optimizer=torch.optim.Adam(critic),
+                                params=critic, lr_or_lr_schedule=config.critic_lr)
+        actor = self.get_parameters(module.actor)
+        self.register_optimizer(module_id=module_id, optimizer_name="actor", optimizer=torch.optim.Adam(actor),
+                                params=actor, lr_or_lr_schedule=config.actor_lr)
+
+    def compute_loss_for_module(self, *, module_id, config, batch: dict[str, Any], fwd_out: dict[str, Any]):
+        m = self.module[module_id].unwrapped()
+        obs, nxt = batch[Columns.OBS].float(), batch[Columns.NEXT_OBS].float()
+        with torch.no_grad():
+            a_next = smoothed_target_actions(m.actor_target, nxt, config.target_noise, config.target_noise_clip)
+            y = clipped_double_q_target(m.q1_target, m.q2_target, nxt, a_next, batch[Columns.REWARDS].float(),
+                                        batch[Columns.TERMINATEDS], config.gamma)
+        c_loss = critic_loss(m.q1, m.q2, obs, batch[Columns.ACTIONS].float(), y)
+        a_loss = actor_loss(m.actor, m.q1, obs)
+        self._temp_losses[(module_id, "critic_loss")] = c_loss
+        self._temp_losses[(module_id, "actor_loss")] = a_loss
+        self.metrics.log_value((module_id, "critic_loss"), c_loss.item(), window=1)
+        self.metrics.log_value((module_id, "actor_loss"), a_loss.item(), window=1)
+        return c_loss + a_loss
+
+    def compute_gradients(self, loss_per_module, **kwargs):
+        grads = {}
+        for module_id in set(loss_per_module) - {ALL_MODULES}:
+            self._critic_updates[module_id] += 1
+            config = self.config.get_config_for_module(module_id)
+            update_actor = self._critic_updates[module_id] % config.policy_delay == 0
+            for name, optim in self.get_optimizers_for_module(module_id):
+                optim.zero_grad(set_to_none=True)
+                loss = self._temp_losses.pop((module_id, name + "_loss"))
+                if name == "actor" and not update_actor:
+                    continue  # delayed policy update: no gradient, so Adam leaves the actor as it is
+                loss.backward(retain_graph=True)
+                grads.update({pid: p.grad for pid, p in self.filter_param_dict_for_optimizer(self._params, optim).items()
+                              if p.grad is not None})
+        return grads

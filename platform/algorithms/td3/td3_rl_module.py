@@ -1,0 +1,58 @@
+"""TD3's RLModule: a deterministic tanh actor, twin critics, and their target copies."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from ray.rllib.core.columns import Columns
+from ray.rllib.core.learner.utils import make_target_network
+from ray.rllib.core.rl_module.apis import TargetNetworkAPI
+from ray.rllib.core.rl_module.torch import TorchRLModule
+
+
+def mlp(n_in: int, hidden: list[int], n_out: int) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for h in hidden:
+        layers += [nn.Linear(n_in, h), nn.ReLU()]
+        n_in = h
+    layers.append(nn.Linear(n_in, n_out))
+    return nn.Sequential(*layers)
+
+
+class TD3TorchRLModule(TorchRLModule, TargetNetworkAPI):
+    """Actions in ``[-1, 1]^d`` (the continuous adapter maps them to replicas)."""
+
+    def setup(self):
+        obs_dim, act_dim = int(self.observation_space.shape[0]), int(self.action_space.shape[0])
+        hidden = list(self.model_config.get("fcnet_hiddens", [256, 256]))
+        self.exploration_noise = float(self.model_config.get("exploration_noise", 0.1))
+        self.actor = nn.Sequential(mlp(obs_dim, hidden, act_dim), nn.Tanh())
+        self.q1 = mlp(obs_dim + act_dim, hidden, 1)
+        self.q2 = mlp(obs_dim + act_dim, hidden, 1)
+
+    # -- target networks (updated by DQNLearner.after_gradient_based_update with tau) -------------
+    def make_target_networks(self) -> None:
+        self.actor_target = make_target_network(self.actor)
+        self.q1_target = make_target_network(self.q1)
+        self.q2_target = make_target_network(self.q2)
+
+    def get_target_network_pairs(self):
+        return [(self.actor, self.actor_target), (self.q1, self.q1_target), (self.q2, self.q2_target)]
+
+    def forward_target(self, batch: dict[str, Any]) -> dict[str, Any]:
+        return {Columns.ACTIONS: self.actor_target(batch[Columns.OBS])}
+
+    # -- acting -------------------------------------------------------------------------------------
+    def _forward_inference(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
+        with torch.no_grad():
+            return {Columns.ACTIONS: self.actor(batch[Columns.OBS].float())}
+
+    def _forward_exploration(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
+        with torch.no_grad():
+            a = self.actor(batch[Columns.OBS].float())
+            return {Columns.ACTIONS: torch.clamp(a + self.exploration_noise * torch.randn_like(a), -1.0, 1.0)}
+
+    def _forward_train(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
+        return {}  # the learner calls the networks itself (see td3_learner)
