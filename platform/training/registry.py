@@ -10,12 +10,17 @@ The spec's keys (``learning_rate``, ``discount_factor``, ``batch_size``, ``epoch
 | epochs          | ``num_epochs`` per batch | ``training_intensity`` (replay ratio) | ``training_intensity``           | sweeps over each batch      |
 
 Algorithm-specific keys are allowed where listed in ``extra``; any other key is rejected with a
-``ParameterError`` naming it (the API answers 422).
+``ParameterError`` naming it (the API answers 422). Defaults per type live in
+``configs/algorithms/<type>.yaml`` (validated with the same table); a task's parameters override them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from typing import Any, Callable
+
+import yaml
 
 from .callbacks import EpisodeMetricsCallback
 from .envs import ENV_NAME
@@ -71,6 +76,24 @@ class ModelType:
             raise ParameterError(f"unknown parameter(s) {', '.join(map(repr, unknown))} for model_type "
                                  f"{self.name!r}; accepted: {', '.join(sorted(accepted))}")
         return {k: accepted[k].check(k, v) for k, v in params.items()}
+
+    def defaults(self) -> dict[str, Any]:
+        """``configs/algorithms/<type>.yaml``, validated like a task's parameters."""
+        return dict(_defaults(self.name))
+
+    def resolve(self, params: dict[str, Any] | None) -> dict[str, Any]:
+        """Defaults with the task's validated parameters on top."""
+        return {**self.defaults(), **self.validate(params)}
+
+
+@lru_cache(maxsize=16)
+def _defaults(name: str) -> tuple:
+    path = resources.files("lwmecps.configs").joinpath(f"algorithms/{name}.yaml")
+    data = yaml.safe_load(path.read_text()) if path.is_file() else {}
+    try:
+        return tuple(MODEL_TYPES[name].validate(data or {}).items())
+    except ParameterError as exc:
+        raise ParameterError(f"configs/algorithms/{name}.yaml: {exc}") from None
 
 
 def _common(config, p: dict[str, Any], env_config: dict[str, Any], seed: int, vectorised: bool):
@@ -142,6 +165,31 @@ def _q_learning(p: dict[str, Any]):
         epsilon_end=p.get("epsilon_end", 0.05), epsilon_decay_steps=p.get("epsilon_decay_steps", 100_000))
 
 
+def _appo(p: dict[str, Any]):
+    from ray.rllib.algorithms.appo import APPOConfig
+
+    return APPOConfig().training(lr=p.get("learning_rate", 5e-4), train_batch_size_per_learner=p.get(
+        "train_batch_size", 2304), vf_loss_coeff=0.5).rl_module(model_config={"fcnet_hiddens": [64, 64]})
+
+
+def _impala(p: dict[str, Any]):
+    from ray.rllib.algorithms.impala import IMPALAConfig
+
+    return IMPALAConfig().training(lr=p.get("learning_rate", 5e-4), train_batch_size_per_learner=p.get(
+        "train_batch_size", 2304), vf_loss_coeff=0.5).rl_module(model_config={"fcnet_hiddens": [64, 64]})
+
+
+def _tqc(p: dict[str, Any]):
+    from ray.rllib.algorithms.tqc import TQCConfig
+
+    lr = p.get("learning_rate", 3e-4)
+    return TQCConfig().training(
+        actor_lr=lr, critic_lr=lr, alpha_lr=lr, train_batch_size_per_learner=p.get("batch_size", 256),
+        training_intensity=p.get("epochs"), num_steps_sampled_before_learning_starts=p.get("learning_starts", 1000),
+        replay_buffer_config={"type": "EpisodeReplayBuffer", "capacity": 50000},
+    ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
+
+
 MODEL_TYPES: dict[str, ModelType] = {
     "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, _ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
@@ -166,6 +214,12 @@ MODEL_TYPES: dict[str, ModelType] = {
                          "exploration_noise": Param(float, 0.0, 1.0, doc="Gaussian exploration sigma"),
                          "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
                      }),
+    "appo": ModelType("appo", "RLlib APPO (asynchronous PPO), MultiDiscrete actions", None, _appo, {
+        "train_batch_size": Param(int, 64, 100000, doc="env steps per learner update")}),
+    "impala": ModelType("impala", "RLlib IMPALA, MultiDiscrete actions", None, _impala, {
+        "train_batch_size": Param(int, 64, 100000, doc="env steps per learner update")}),
+    "tqc": ModelType("tqc", "RLlib TQC (truncated quantile critics) on the continuous action adapter",
+                     "continuous", _tqc, {"learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning")}),
     "q_learning": ModelType("q_learning", "tabular Q-learning per node on a discretised state (custom RLlib "
                             "algorithm)", None, _q_learning, {
         "epsilon_start": Param(float, 0.0, 1.0, doc="exploration rate at the start"),
@@ -186,6 +240,6 @@ def get_model_type(name: str) -> ModelType:
 def build_config(model_type: str, params: dict[str, Any] | None, group: str, seed: int = 0):
     """The RLlib ``AlgorithmConfig`` for a task (parameters validated first)."""
     mt = get_model_type(model_type)
-    p = mt.validate(params)
+    p = mt.resolve(params)
     env_config = {"group": group, "adapter": mt.adapter}
     return _common(mt.build(p), p, env_config, seed, vectorised=mt.adapter is None)

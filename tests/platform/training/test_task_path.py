@@ -15,8 +15,13 @@ from lwmecps.platform.training.runner import TrainingRun
 BUDGET = {"ppo": 16, "dqn": 16, "sac": 12, "td3": 12, "q_learning": 64}  # episodes: tiny, but enough to learn
 
 
-def test_every_model_type_has_a_budget():
-    assert set(BUDGET) == set(MODEL_TYPES)
+SPEC_TYPES = {"q_learning", "dqn", "ppo", "sac", "td3"}  # the API spec's model types; extras: appo, impala, tqc
+
+
+def test_every_spec_model_type_is_trainable_and_has_defaults():
+    assert set(BUDGET) == SPEC_TYPES <= set(MODEL_TYPES)
+    for name in MODEL_TYPES:
+        assert MODEL_TYPES[name].resolve({}) == MODEL_TYPES[name].defaults()  # configs/algorithms/<type>.yaml
 
 
 @pytest.fixture(scope="module")

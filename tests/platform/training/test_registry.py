@@ -1,0 +1,26 @@
+"""The parameter table: defaults from configs/algorithms, overrides, and errors that name the key."""
+import pytest
+
+from lwmecps.platform.training.registry import MODEL_TYPES, ParameterError, build_config, get_model_type
+
+
+def test_defaults_come_from_yaml_and_parameters_override_them():
+    ppo = get_model_type("ppo")
+    assert ppo.defaults()["train_batch_size"] == 2304
+    assert ppo.resolve({"learning_rate": 0.01})["learning_rate"] == 0.01
+    config = build_config("ppo", {"learning_rate": 0.01, "discount_factor": 0.5, "epochs": 3}, "profile-a")
+    assert (config.lr, config.gamma, config.num_epochs) == (0.01, 0.5, 3)
+    q = build_config("q_learning", {"learning_rate": 0.2}, "profile-a")
+    assert q.lr == 0.2 and q.epsilon_decay_steps == 100000
+
+
+@pytest.mark.parametrize("model_type", list(MODEL_TYPES))
+def test_every_type_builds_and_rejects_unknown_keys(model_type):
+    assert build_config(model_type, {}, "profile-a") is not None
+    with pytest.raises(ParameterError, match=r"unknown parameter\(s\) 'warp_speed'"):
+        build_config(model_type, {"warp_speed": 9}, "profile-a")
+
+
+def test_unknown_type_names_the_supported_ones():
+    with pytest.raises(ParameterError, match="unsupported model_type 'a2c'; supported: ppo, dqn, sac, td3"):
+        get_model_type("a2c")
