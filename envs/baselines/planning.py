@@ -15,7 +15,9 @@ while added replicas start). ``V_t(new) = min_old V_{t-1}(old) + step(old -> new
   draws for every configuration; it is the fair target for a learned policy.
 
 Both ignore the retries that carry over between intervals (their plans rarely overload); the
-reported figures are always the env's own, replaying the plan.
+reported figures are always the env's own, replaying the plan. So the oracle is a lower bound up to
+that effect: over one simulated day its cost was seen within 0.05 % above the causal-oracle's once,
+and below it on average over days.
 
 Cluster size: the joint DP enumerates every configuration (``prod(max_j + 1)``, 625 for 4 nodes of
 4) and is used up to ``JOINT_LIMIT`` configurations. Above that (e.g. 8 nodes: 390 625) the planner

@@ -39,3 +39,27 @@ def bench_api(
         print_json(result)
     else:
         table("API latency (8 clients, loopback)", ["measure", "value"], [[k, v] for k, v in result.items()])
+
+
+@bench_app.command("train")
+def bench_train(
+    model_types: str = typer.Option("ppo,dqn,sac,td3,q_learning", "--types", help="comma-separated model types"),
+    budget_s: float = typer.Option(None, "--budget-s", min=10, max=7200,
+                                   help="training seconds per type (default: ppo 600, q_learning 120, others 180)"),
+    episodes: int = typer.Option(2, "--episodes", min=1, max=20, help="evaluation episodes per profile"),
+    as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
+) -> None:
+    """Train every model type on profile-a; cost vs causal-oracle, oracle and hpa on profile-a and -b."""
+    from lwmecps.platform.bench.train_quality import run
+    from lwmecps.platform.training.registry import MODEL_TYPES
+
+    types = tuple(t.strip() for t in model_types.split(",") if t.strip())
+    unknown = [t for t in types if t not in MODEL_TYPES]
+    if unknown or not types:
+        raise typer.BadParameter(f"unknown model type(s) {unknown}; known: {', '.join(MODEL_TYPES)}")
+    result = run(types, budget_s=budget_s, episodes=episodes, log=console.print)
+    if as_json:
+        print_json(result)
+    else:
+        rows = [[t, *result[t].values()] for t in types]
+        table("Training quality (cost ratios; lower is better)", ["type", *result[types[0]].keys()], rows)
