@@ -176,3 +176,16 @@ def test_second_up_refuses_while_one_runs(service):
                             timeout=60)
     assert second.returncode == 1
     assert "already running" in second.stderr + second.stdout
+
+
+@pytest.mark.parametrize("model_type, episodes", [("q_learning", 16), ("td3", 8)])
+def test_custom_algorithms_through_the_api(service, model_type, episodes):
+    with service.client() as api:
+        task_id = api.post("/training", json={"name": f"{model_type}-e2e", "model_type": model_type,
+                                              "parameters": {"learning_rate": 0.1 if model_type == "q_learning"
+                                                             else 0.0003, "discount_factor": 0.95},
+                                              "total_episodes": episodes}).json()["task_id"]
+        task = wait_for(lambda: (t := api.get(f"/training/{task_id}").json())["status"] in (
+            "completed", "failed", "cancelled") and t, 300)
+    assert task["status"] == "completed", task
+    assert len(task["metrics"]["episode_rewards"]) == episodes and task["model_id"]
