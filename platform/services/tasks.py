@@ -6,7 +6,7 @@ from typing import Any, Callable
 from lwmecps.envs import UnknownGroupError, load_group
 
 from ..settings import Settings
-from ..store import ACTIVE, FINISHED, STATUSES, Store, parse_id
+from ..store import ACTIVE, STATUSES, Store, parse_id
 from ..training.registry import ParameterError, get_model_type
 from .errors import Conflict, Invalid, NotFound
 
@@ -58,10 +58,6 @@ class TaskService:
         if scheduler is not None:
             scheduler.cancel.remote(task_id)
         return moved
-
-    def counts(self) -> dict[str, int]:
-        return {"active": self.store.tasks.count(("running",)), "completed": self.store.tasks.count(("completed",)),
-                "finished": self.store.tasks.count(FINISHED)}
 
     def _kick(self) -> None:
         scheduler = self._scheduler()
