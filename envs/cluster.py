@@ -12,7 +12,8 @@ from numba import njit
 
 from .config import EnvParams
 from .groups import WorkloadGroup, load_group
-from .simulator import N_INFO, OBS_PER_NODE, noisy_users, pack_params, poisson_tables, step_batch, step_batch_parallel, time_of_day
+from .noise import poisson_tables, station_users
+from .simulator import N_INFO, OBS_PER_NODE, pack_params, step_batch, step_batch_parallel, time_of_day
 
 # From this batch size on, clusters are stepped by numba's thread pool (chunks of 32 per thread);
 # below it, thread start-up costs more than it saves.
@@ -45,15 +46,14 @@ def first_bad_action(action, caps):
 
 
 @njit(cache=True)
-def realised_users(means, cdf, key, start, steps, noise):
+def realised_users(means, cdf, scale, key, start, steps, noise):
     """Users per station for each step of an episode, exactly as the simulator draws them."""
     day, n = means.shape
     out = np.empty((steps, n))
     for t in range(steps):
         interval = start + t + day
         for j in range(n):
-            d = interval % day
-            out[t, j] = noisy_users(cdf, d, key, interval, j) if noise else means[d, j]
+            out[t, j] = station_users(means, cdf, scale[j], interval % day, key, interval, j, noise)
     return out
 
 
@@ -68,6 +68,12 @@ class ClusterSim:
         self.params = params if isinstance(params, EnvParams) else EnvParams.load(params)
         self.means = np.ascontiguousarray(self.group.interval_means(self.params.decision_interval_s))
         self.cdf = poisson_tables(self.means)
+        # the group's station shares, and the per-episode multipliers of each station's mean users
+        self.shares = self.means.sum(axis=0) / self.means.sum()
+        if self.params.station_share_alpha > 0 and self.means.sum(axis=1).max() > 700:
+            raise ValueError(f"station_share_alpha > 0 supports groups of up to 700 users per interval; "
+                             f"{self.group.name!r} has {self.means.sum(axis=1).max():.0f}")
+        self.scale = np.ones((batch, self.group.n_nodes))
         self.intervals_per_day = self.means.shape[0]
         self.tod = time_of_day(self.intervals_per_day)
         self.n = self.group.n_nodes
@@ -98,16 +104,23 @@ class ClusterSim:
 
         The first observation is the measurement of the interval before the start, run on
         ``initial_replicas`` everywhere (as if the cluster had been running that way).
+
+        With ``station_share_alpha = a > 0`` each episode also draws its station shares
+        ``s ~ Dirichlet(a * n * shares)`` (mean: the group's shares) and scales station j's mean
+        users by ``s_j / shares_j``: the aggregate load stays the group's, its split changes.
         """
         slots = np.asarray(slots, dtype=np.int64)
+        alpha = self.params.station_share_alpha
         for b, rng in zip(slots, rngs):
             start = int(rng.integers(self.intervals_per_day)) if self.params.random_start else 0
             self.clock[b] = (-1, start, int(rng.integers(1, 2**62)))
+            if alpha > 0:  # drawn after the start and key, so alpha = 0 keeps every episode as before
+                self.scale[b] = rng.dirichlet(alpha * self.n * self.shares) / self.shares
         self.state[slots] = 0.0
         self.state[slots, : self.n] = self.params.initial_replicas
         self.info[:, slots] = 0.0
         self.action[slots] = self.params.initial_replicas
-        self._kernel(slots)(slots, self.means, self.cdf, self.tod, self.caps, self.prm, self.state, self.clock,
+        self._kernel(slots)(slots, self.means, self.cdf, self.scale, self.tod, self.caps, self.prm, self.state, self.clock,
                             self.action, self.obs, self.info, self.node_out)
 
     def step(self, action: np.ndarray) -> None:
@@ -119,7 +132,7 @@ class ClusterSim:
                 f"action {action[b].tolist()} is outside the action space: node {j} "
                 f"({self.group.spec.nodes[j].name}) takes 0..{int(self.caps[j])} replicas, got {int(action[b, j])}"
             )
-        self._kernel(self._all)(self._all, self.means, self.cdf, self.tod, self.caps, self.prm, self.state,
+        self._kernel(self._all)(self._all, self.means, self.cdf, self.scale, self.tod, self.caps, self.prm, self.state,
                                 self.clock, action, self.obs, self.info, self.node_out)
 
     @staticmethod
@@ -139,10 +152,10 @@ class ClusterSim:
 
     def episode_users(self, b: int = 0) -> np.ndarray:
         """Realised users per station for every step of slot ``b``'s episode (what an oracle knows)."""
-        return realised_users(self.means, self.cdf, self.clock[b, 2], self.clock[b, 1], self.steps_per_episode,
-                              bool(self.params.noise))
+        return realised_users(self.means, self.cdf, self.scale[b], self.clock[b, 2], self.clock[b, 1],
+                              self.steps_per_episode, bool(self.params.noise))
 
     def episode_mean_users(self, b: int = 0) -> np.ndarray:
-        """The group's mean users for every step of the episode (what a causal planner knows)."""
+        """The episode's mean users for every step (what a causal planner knows)."""
         idx = (self.clock[b, 1] + np.arange(self.steps_per_episode)) % self.intervals_per_day
-        return self.means[idx]
+        return self.means[idx] * self.scale[b]

@@ -47,6 +47,7 @@ class EnvParams(BaseModel):
     initial_replicas: int = Field(1, ge=0)
     noise: bool = True
     load_ema: float = Field(0.5, gt=0, le=1)
+    station_share_alpha: float = Field(0.0, ge=0, le=1e4, description="per-episode Dirichlet share concentration")
     reward: RewardWeights = RewardWeights()
 
     @classmethod

@@ -2,9 +2,11 @@
 
 Model (per interval ``t`` of ``interval_s`` seconds; stations ``j`` = nodes, one station per node):
 
-* users ``u_j``: the group's mean users of station ``j`` over the interval, Poisson-noised when
-  ``noise`` is on (inversion of a uniform that is a hash of (episode key, interval, station), so a
-  batch and N single envs with the same seeds draw the very same numbers);
+* users ``u_j``: the group's mean users of station ``j`` over the interval times the episode's
+  station scale ``scale_j`` (1 unless ``station_share_alpha`` > 0 redraws the station shares per
+  episode), Poisson-noised when ``noise`` is on (inversion of a uniform that is a hash of (episode
+  key, interval, station), so a batch and N single envs with the same seeds draw the very same
+  numbers);
 * arrivals ``lam_j = u_j * request_rate_per_user + retry_j`` req/s, where ``retry_j`` carries the
   previous interval's timed-out requests that clients retry: ``retry_fraction * failed_j * lam_j``,
   capped at ``backlog_cap_s`` seconds of the node's full capacity spread over the interval;
@@ -29,6 +31,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .noise import station_users
 from .queueing import FASTMATH, erlang_c, tail_and_capped_mean
 
 # Layout of the float64 parameter vector handed to the kernels (built by ``pack_params``).
@@ -72,60 +75,7 @@ def pack_params(params, intervals_per_day: int) -> np.ndarray:
     return p
 
 
-# ---- counter-based noise -------------------------------------------------------------------------
-
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
-def _mix64(x):
-    """splitmix64 finaliser: a well-mixed 64-bit hash of ``x`` (uint64 arithmetic wraps)."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
-def uniform(key, interval, station):
-    """A uniform in (0, 1) that depends only on (episode key, interval, station)."""
-    h = _mix64(np.uint64(key) + np.uint64(interval) * np.uint64(0x9E3779B97F4A7C15)
-               + np.uint64(station) * np.uint64(0xD1B54A32D192ED03))
-    return (float(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
-
-
-def poisson_tables(means: np.ndarray) -> np.ndarray:
-    """Inversion tables for Poisson(``means[d, j]``) users, one row per (interval of day, station).
-
-    A row holds a guide of ``GUIDE`` entries (``guide[g]`` = smallest k with CDF(k) >= g / GUIDE)
-    followed by the CDF ``P(X <= k)``, built with the same recurrence as sequential inversion;
-    ``k`` runs to ``m + 10 sqrt(m) + 10`` and the last entry is +inf (the clipped tail is < 1e-20).
-    """
-    if means.max() > 700:
-        raise ValueError("station means above 700 users are not supported by the Poisson tables")
-    kmax = int(np.ceil(means.max() + 10 * np.sqrt(means.max()) + 10))
-    out = np.empty(means.shape + (GUIDE + kmax,))
-    for idx in np.ndindex(means.shape):
-        pmf = np.empty(kmax)
-        pmf[0] = np.exp(-means[idx])
-        for i in range(1, kmax):
-            pmf[i] = pmf[i - 1] * means[idx] / i
-        cdf = np.cumsum(pmf)
-        cdf[-1] = np.inf
-        out[idx][GUIDE:] = cdf
-        out[idx][:GUIDE] = np.searchsorted(cdf, np.arange(GUIDE) / GUIDE, side="left")
-    return out
-
-
-GUIDE = 32
 ACCEPT_MS = 10.0
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
-def noisy_users(cdf, d, key, interval, station):
-    """Poisson users of ``station`` in interval ``d`` of the day: the smallest k with
-    ``CDF(k) >= u``, found from the guide entry for u (``cdf = poisson_tables(means)``)."""
-    u = uniform(key, interval, station)
-    k = int(cdf[d, station, int(u * GUIDE)])
-    while cdf[d, station, GUIDE + k] < u:
-        k += 1
-    return float(k)
 
 
 # ---- one configuration under one interval's load -------------------------------------------------
@@ -267,28 +217,29 @@ def mixture_p95(comp, weight, t_out, idle_ms, mu, guess):
 # ---- a whole step, batched -----------------------------------------------------------------------
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def step_batch(idx, means, cdf, tod, caps, prm, state, clock, action, obs, info, node_out):
+def step_batch(idx, means, cdf, scale, tod, caps, prm, state, clock, action, obs, info, node_out):
     """Advance the clusters listed in ``idx`` by one decision interval (one thread)."""
-    _step_some(idx, 0, idx.shape[0], means, cdf, tod, caps, prm, state, clock, action, obs, info, node_out)
+    _step_some(idx, 0, idx.shape[0], means, cdf, scale, tod, caps, prm, state, clock, action, obs, info, node_out)
 
 
 _CHUNK = 32
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
-def step_batch_parallel(idx, means, cdf, tod, caps, prm, state, clock, action, obs, info, node_out):
+def step_batch_parallel(idx, means, cdf, scale, tod, caps, prm, state, clock, action, obs, info, node_out):
     """``step_batch`` over chunks of 32 clusters in parallel threads (for large batches)."""
     m = idx.shape[0]
     for c in prange((m + _CHUNK - 1) // _CHUNK):
-        _step_some(idx, c * _CHUNK, min(m, (c + 1) * _CHUNK), means, cdf, tod, caps, prm, state, clock, action,
+        _step_some(idx, c * _CHUNK, min(m, (c + 1) * _CHUNK), means, cdf, scale, tod, caps, prm, state, clock, action,
                    obs, info, node_out)
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def _step_some(idx, first, last, means, cdf, tod, caps, prm, state, clock, action, obs, info, node_out):
+def _step_some(idx, first, last, means, cdf, scale, tod, caps, prm, state, clock, action, obs, info, node_out):
     """Advance clusters ``idx[first:last]`` by one decision interval.
 
     ``means[d, j]``: group mean users per interval of the day; ``cdf``: ``poisson_tables(means)``;
+    ``scale[b, j]``: the episode's multiplier of station j's mean users (1: the group's shares);
     ``tod[d]``: sin, cos of the time of day of interval d; ``caps[j]``: max replicas of node j;
     ``state[b]``: replicas (n), retry req/s (n), smoothed load (n); ``clock[b]``: step t, start
     interval, noise key; ``action[b]``: the new replicas. Writes the next observation ``obs[b]``,
@@ -319,7 +270,7 @@ def _step_some(idx, first, last, means, cdf, tod, caps, prm, state, clock, actio
         key = clock[b, 2]
         raised, switches, total_rep, users, arr = False, 0.0, 0.0, 0.0, 0.0
         for j in range(n):
-            u = noisy_users(cdf, d, key, interval, j) if noise else means[d, j]
+            u = station_users(means, cdf, scale[b, j], d, key, interval, j, noise)
             users += u
             lam[j] = u * rate + state[b, n + j]
             arr += lam[j]

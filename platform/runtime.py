@@ -124,6 +124,11 @@ def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | N
         serve.start(http_options={"host": settings.api_host, "port": settings.api_port})
         stack.callback(serve.shutdown)
         serve.run(build(settings), name="lwmecps", route_prefix="/", blocking=False)
+        from .serving.deployer import Deployer
+
+        redeployed = Deployer(store, settings).restore()
+        if redeployed:
+            say(f"redeploying {redeployed} served polic{'y' if redeployed == 1 else 'ies'} of the previous run")
 
         base = f"http://{'localhost' if settings.api_host in ('127.0.0.1', '0.0.0.0') else settings.api_host}"
         say(f"API:        {base}:{settings.api_port}/api/v1")

@@ -53,6 +53,18 @@ class Settings(BaseSettings):
     max_total_episodes: int = Field(100_000, ge=1, description="upper bound accepted for total_episodes")
     cancel_grace_s: float = Field(3.0, gt=0, le=60, description="seconds a cancelled training may take to stop cleanly")
 
+    # reconciliation, serving and metrics
+    max_reconcile_steps: int = Field(10_000, ge=1, le=1_000_000,
+                                     description="largest sample_size of a reconciliation (decision steps)")
+    reconcile_num_cpus: float = Field(0.5, gt=0, le=64, description="CPUs reserved by one reconciliation task")
+    reconcile_timeout_s: float = Field(900.0, gt=0, description="wall-clock limit of one reconciliation run")
+    max_policy_replicas: int = Field(8, ge=1, le=256, description="largest replicas of one served policy")
+    policy_cpu_scale: float = Field(0.1, gt=0, le=1.0,
+                                    description="Ray CPUs reserved per CPU a deploy requests (1.0 on a real cluster); "
+                                                "a policy forward pass takes well under a millisecond")
+    deploy_timeout_s: float = Field(180.0, gt=0, description="seconds a served policy may take to become healthy")
+    metrics_sample_s: float = Field(5.0, gt=0, le=3600, description="period of the resource/system samplers")
+
     # auth
     admin_token: SecretStr | None = Field(None, description="LWMECPS_ADMIN_TOKEN: accepted as an admin token")
 

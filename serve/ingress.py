@@ -18,7 +18,11 @@ class ApiIngress:
     """Builds the services from the process's settings (environment) at start."""
 
     def __init__(self):
-        set_services(Services(get_settings()))
+        from lwmecps.platform.serving.collector import SystemCollector
+
+        services = Services(get_settings())
+        set_services(services)
+        self.collector = SystemCollector(services.store.samples, services.settings.metrics_sample_s)
 
 
 def build(settings: Settings):

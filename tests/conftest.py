@@ -45,3 +45,20 @@ def nx_uri(tmp_path_factory):
     server = start_nx27017(tmp_path_factory.mktemp("nx-api"), free_port())
     yield server.uri
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def ppo_checkpoint(ray_local, tmp_path_factory):
+    """An (untrained) PPO checkpoint on profile-a, saved the way the platform saves models."""
+    from lwmecps.platform.algorithms.inference import save_checkpoint
+    from lwmecps.platform.training.envs import register
+    from lwmecps.platform.training.registry import build_config
+
+    register()
+    algo = build_config("ppo", {}, "profile-a").build_algo()
+    try:
+        path = save_checkpoint(algo, tmp_path_factory.mktemp("ppo-ckpt") / "checkpoint",
+                               {"model_type": "ppo", "group_id": "profile-a"})
+    finally:
+        algo.stop()
+    return str(path)

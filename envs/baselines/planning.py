@@ -249,6 +249,8 @@ class CausalOraclePolicy(_Planner):
         return rng.poisson(means[:, None, :], size=(means.shape[0], self.samples, means.shape[1])).astype(float)
 
     def _costs(self, sim, configs):
+        if not np.all(sim.scale[0] == 1.0):  # an episode with its own station shares: plan it alone
+            return super()._costs(sim, configs)
         # the expected cost of an interval depends only on its interval of the day: compute the
         # whole day once per (group, params, samples) and rotate it to the episode's start
         day = _expected_day_costs(sim.group.name, sim.params.model_dump_json(), self.samples, self.seed)

@@ -41,6 +41,24 @@ def bench_api(
         table("API latency (8 clients, loopback)", ["measure", "value"], [[k, v] for k, v in result.items()])
 
 
+@bench_app.command("serve")
+def bench_serve(
+    model: str = typer.Option(None, "--model", help="checkpoint to serve (default: a fresh PPO of profile-a's shape)"),
+    clients: int = typer.Option(8, "--clients", min=1, max=64, help="concurrent clients for req/s"),
+    seconds: float = typer.Option(8.0, "--seconds", min=1, max=120, help="load duration per replica count"),
+    requests: int = typer.Option(2000, "--requests", min=100, max=100_000, help="sequential predicts for p50/p99"),
+    as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
+) -> None:
+    """Predict through Ray Serve (1 and 2 replicas) vs forward_inference in-process (p50, p99, req/s)."""
+    from lwmecps.platform.bench.serve_latency import run
+
+    result = run(model=model, clients=clients, seconds=seconds, requests=requests, log=console.print)
+    if as_json:
+        print_json(result)
+    else:
+        table("Served-policy latency", ["measure", "value"], [[k, v] for k, v in result.items()])
+
+
 @bench_app.command("train")
 def bench_train(
     model_types: str = typer.Option("ppo,dqn,sac,td3,q_learning", "--types", help="comma-separated model types"),

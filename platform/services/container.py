@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from ..settings import Settings
 from ..store import Store
+from .metrics import MetricsService
+from .models import ModelService
+from .reconcile import ReconcileService
 from .tasks import TaskService
 
 
@@ -21,3 +24,6 @@ class Services:
         self.settings = settings
         self.store = Store(settings.mongo_uri(), settings.mongodb_db).init()
         self.tasks = TaskService(self.store, settings, _scheduler)
+        self.models = ModelService(self.store, settings)
+        self.reconcile = ReconcileService(self.store, settings, self.tasks)
+        self.metrics = MetricsService(self.store, settings, self.models)

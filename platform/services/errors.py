@@ -11,3 +11,15 @@ class Conflict(RuntimeError):
 
 class Invalid(ValueError):
     """422: a well-formed request whose values are not acceptable."""
+
+
+class BadRequest(ValueError):
+    """400: malformed request parameters (the spec's code for reconcile and metrics queries)."""
+
+
+class Unavailable(RuntimeError):
+    """503: a component the request needs (Ray, Serve) is not running."""
+
+
+class Failed(RuntimeError):
+    """500 with a detail: a real failure while carrying out a valid request (e.g. a reconciliation run)."""

@@ -1,6 +1,8 @@
 """Persistence: pymongo repositories, one per collection, over a real MongoDB wire server."""
 from .client import InvalidIdError, close_all, ensure_indexes, get_db, parse_id
 from .models import MODEL_STATUSES, ModelRepository
+from .reconciliations import ReconciliationRepository
+from .samples import SampleRepository
 from .tasks import ACTIVE, FINISHED, STATUSES, TaskRepository
 from .tokens import TokenRepository
 
@@ -13,6 +15,8 @@ class Store:
         self.tasks = TaskRepository(self.db)
         self.models = ModelRepository(self.db)
         self.tokens = TokenRepository(self.db)
+        self.reconciliations = ReconciliationRepository(self.db)
+        self.samples = SampleRepository(self.db)
 
     def ping(self) -> bool:
         self.db.client.admin.command("ping")
@@ -23,5 +27,5 @@ class Store:
         return self
 
 
-__all__ = ["ACTIVE", "FINISHED", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "STATUSES", "Store",
+__all__ = ["ACTIVE", "FINISHED", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "ReconciliationRepository", "STATUSES", "SampleRepository", "Store",
            "TaskRepository", "TokenRepository", "close_all", "ensure_indexes", "get_db", "parse_id"]

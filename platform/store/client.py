@@ -52,3 +52,5 @@ def ensure_indexes(db: Database) -> None:
     db.models.create_index([("status", ASCENDING), ("created_at", DESCENDING)])
     db.tokens.create_index([("hash", ASCENDING)], unique=True)
     db.episodes.create_index([("task_id", ASCENDING), ("episode", ASCENDING)], unique=True)
+    db.reconciliations.create_index([("task_id", ASCENDING), ("timestamp", DESCENDING)])
+    db.samples.create_index([("kind", ASCENDING), ("model_id", ASCENDING), ("ts", ASCENDING)])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bson import ObjectId
-from pymongo import DESCENDING
+from pymongo import DESCENDING, ReturnDocument
 from pymongo.database import Database
 
 from .tasks import now
@@ -39,3 +39,24 @@ class ModelRepository:
 
     def count(self) -> int:
         return self.models.count_documents({})
+
+    def transition(self, model_id: ObjectId, from_statuses: tuple[str, ...], to_status: str,
+                   **fields: Any) -> dict[str, Any] | None:
+        """Move to ``to_status`` if the model is in one of ``from_statuses``; the new doc or None."""
+        return self.models.find_one_and_update(
+            {"_id": model_id, "status": {"$in": list(from_statuses)}},
+            {"$set": {"status": to_status, "updated_at": now(), **fields}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def update(self, model_id: ObjectId, **fields: Any) -> dict[str, Any] | None:
+        return self.models.find_one_and_update({"_id": model_id}, {"$set": {**fields, "updated_at": now()}},
+                                               return_document=ReturnDocument.AFTER)
+
+    def with_deployment(self) -> list[dict[str, Any]]:
+        """Models that have (or are getting) a served application."""
+        return list(self.models.find({"deployment.state": {"$in": ["deploying", "running"]}}))
+
+    def delete(self, model_id: ObjectId, unless_statuses: tuple[str, ...]) -> bool:
+        """Delete the model unless it is in one of ``unless_statuses``; True when deleted."""
+        return self.models.delete_one({"_id": model_id, "status": {"$nin": list(unless_statuses)}}).deleted_count == 1

@@ -17,6 +17,7 @@ from typing import Any
 from ..algorithms.inference import module_dir, save_checkpoint, versions
 from ..settings import Settings
 from ..store import Store, parse_id
+from ..store.tasks import now
 from .loop import train_episodes
 from .quality import model_quality
 
@@ -122,7 +123,7 @@ class TrainingRun:
             "versions": versions(),
         })
         moved = self.store.tasks.transition(self.oid, ("running",), "completed", model_id=str(model["_id"]),
-                                            progress=1.0)
+                                            progress=1.0, finished_at=now())
         return "completed" if moved else self.store.tasks.get(self.oid)["status"]
 
 

@@ -15,6 +15,7 @@ import ray
 
 from ..settings import get_settings
 from ..store import Store, parse_id
+from ..store.tasks import now
 from .actor import NAMESPACE, find_actor, start_actor
 
 SCHEDULER_NAME = "scheduler"
@@ -92,7 +93,8 @@ class Scheduler:
                 if task["status"] == "created":
                     self.store.tasks.transition(task["_id"], ("created",), "queued")
                 continue
-            if self.store.tasks.transition(task["_id"], ("created", "queued"), "running") is None:
+            if self.store.tasks.transition(task["_id"], ("created", "queued"), "running",
+                                           started_at=now()) is None:
                 continue  # cancelled meanwhile
             stale = find_actor(task_id)
             if stale is not None:

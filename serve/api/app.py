@@ -10,15 +10,16 @@ from pymongo.errors import PyMongoError
 
 from lwmecps.envs import UnknownGroupError
 from lwmecps.platform.services.container import Services
-from lwmecps.platform.services.errors import Conflict, Invalid, NotFound
+from lwmecps.platform.services.errors import BadRequest, Conflict, Failed, Invalid, NotFound, Unavailable
 from lwmecps.platform.services.health import version
 from lwmecps.platform.store import InvalidIdError
 
-from .routes import health, training
+from .routes import health, models, monitoring, reconcile, training
 
 log = logging.getLogger("lwmecps.api")
 
-ERROR_STATUS = {NotFound: 404, UnknownGroupError: 404, Conflict: 409, Invalid: 422, InvalidIdError: 422}
+ERROR_STATUS = {NotFound: 404, UnknownGroupError: 404, Conflict: 409, Invalid: 422, InvalidIdError: 422,
+                BadRequest: 400, Unavailable: 503, Failed: 500}
 
 
 def create_app(services: Services | None = None) -> FastAPI:
@@ -26,7 +27,7 @@ def create_app(services: Services | None = None) -> FastAPI:
                   description="Train, reconcile, deploy and watch edge-cluster replica policies. "
                               "Every route needs `Authorization: Bearer <token>`.")
     app.state.services = services
-    for router in (training.router, health.router):
+    for router in (training.router, reconcile.router, models.router, monitoring.router, health.router):
         app.include_router(router, prefix="/api/v1")
 
     for exc_type, code in ERROR_STATUS.items():

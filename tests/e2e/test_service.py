@@ -48,6 +48,55 @@ response = requests.get(
 status = response.json()["status"]
 '''
 
+# The rest of the spec's Python example, verbatim. It deploys ``model_id`` (which the spec leaves
+# to the reader: the glue below takes it from GET /models) and reconciles ``task_id`` on the group
+# ``reconciliation-group-1`` (one of our workload groups).
+SPEC_PYTHON_DEPLOY = '''
+# Развертывание модели
+response = requests.post(
+    f"{API_URL}/models/{model_id}/deploy",
+    headers=headers,
+    json={
+        "replicas": 3,
+        "resources": {
+            "cpu": "1",
+            "memory": "1Gi"
+        }
+    }
+)
+'''
+
+SPEC_PYTHON_RECONCILE = '''
+# Запуск reconciliation
+response = requests.post(
+    f"{API_URL}/training/{task_id}/reconcile",
+    headers=headers,
+    params={
+        "sample_size": 100,
+        "group_id": "reconciliation-group-1"  # Опционально
+    }
+)
+reconciliation_result = response.json()
+print(f"Reconciliation completed with avg_reward: {reconciliation_result['metrics']['avg_reward']}")
+'''
+
+SPEC_CURL_DEPLOY = '''curl -X POST "http://localhost:8000/api/v1/models/model-id/deploy" \\
+  -H "Authorization: Bearer your-token" \\
+  -H "Content-Type: application/json" \\
+  -d '{
+    "replicas": 3,
+    "resources": {
+      "cpu": "1",
+      "memory": "1Gi"
+    }
+  }'
+'''
+
+SPEC_CURL_RECONCILE = '''curl -X POST "http://localhost:8000/api/v1/training/task-id/reconcile" \\
+  -H "Authorization: Bearer your-token" \\
+  -d 'sample_size=100&group_id=reconciliation-group-1'
+'''
+
 SPEC_CURL_CREATE = '''curl -X POST "http://localhost:8000/api/v1/training" \\
   -H "Authorization: Bearer your-token" \\
   -H "Content-Type: application/json" \\
@@ -127,6 +176,44 @@ def test_ppo_task_completes_with_metrics_wandb_and_model(service):
     assert 0 <= model["metrics"]["accuracy"] <= 1 and model["metrics"]["latency"] > 0
 
 
+def test_spec_deploy_and_reconcile_examples_verbatim(service):
+    """train (above) -> status -> deploy (model_id from GET /models) -> reconcile, as the spec writes it."""
+    header, _ = SPEC_PYTHON.split("# Создание задачи обучения")
+    glue = """
+models = requests.get(f"{API_URL}/models", headers=headers).json()["models"]
+model_id = next(m["model_id"] for m in models if m["name"] == "ppo-20")
+task_id = next(m["task_id"] for m in models if m["name"] == "ppo-20")
+status = requests.get(f"{API_URL}/training/{task_id}", headers=headers).json()["status"]
+assert status == "completed", status
+"""
+    code = header.replace('"your-token"', json.dumps(service.token())) + glue + SPEC_PYTHON_DEPLOY
+    code += "\nassert response.status_code == 202, response.text\nprint(response.text)\n" + SPEC_PYTHON_RECONCILE
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    deploy_body, printed = out.stdout.splitlines()[-2:]
+    deployed = json.loads(deploy_body)
+    assert deployed["status"] == "deploying" and deployed["deployment"]["replicas"] == 3
+    assert printed.startswith("Reconciliation completed with avg_reward: -")
+    model_id = deployed["model_id"]
+    with service.client() as api:
+        model = wait_for(lambda: (m := api.get(f"/models/{model_id}").json())["status"] == "deployed" and m, 240)
+        task_id = model["task_id"]
+        assert model["deployment"]["state"] == "running"
+        p = api.post(f"/models/{model_id}/predict", json={"observation": [0.3] * 24 + [0.0, 1.0]})
+        assert p.status_code == 200 and len(p.json()["action"]) == 4
+        stored = api.get(f"/training/{task_id}/reconciliations").json()
+    assert stored["total"] == 1 and stored["reconciliations"][0]["group_id"] == "reconciliation-group-1"
+
+    token = service.token()
+    curl = SPEC_CURL_DEPLOY.replace("your-token", token).replace("model-id", model_id)
+    again = json.loads(subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=60).stdout)
+    assert again["status"] == "deploying" and again["deployment"]["name"] == f"policy-{model_id}"
+    curl = SPEC_CURL_RECONCILE.replace("your-token", token).replace("task-id", task_id)
+    result = json.loads(subprocess.run(["bash", "-c", curl], capture_output=True, text=True, timeout=600).stdout)
+    assert result["sample_size"] == 100 and result["task_id"] == task_id and result["wandb_run_id"]
+    assert set(result["metrics"]) >= {"avg_reward", "avg_latency", "success_rate", "adaptation_score"}
+
+
 def _actor_alive(service):
     return any("TrainingActor" in cmd for cmd in service.processes().values())
 
@@ -149,6 +236,7 @@ def test_cancel_stops_the_actor_within_5s(service):
 def test_restart_keeps_tasks_and_resumes_interrupted_training(service):
     with service.client() as api:
         done = [t for t in api.get("/training?status=completed").json()["tasks"]]
+        served = [m["model_id"] for m in api.get("/models?status=deployed").json()["models"]]
         task_id = api.post("/training", json={"name": "resume-me", "model_type": "ppo", "parameters": {},
                                               "total_episodes": 48}).json()["task_id"]
         before = wait_for(lambda: (t := api.get(f"/training/{task_id}").json())["current_episode"] >= 8 and t, 180)
@@ -161,6 +249,10 @@ def test_restart_keeps_tasks_and_resumes_interrupted_training(service):
         for t in done:  # completed tasks and their models survive
             again = api.get(f"/training/{t['task_id']}").json()
             assert again["status"] == "completed" and again["model_id"] == t["model_id"]
+        for model_id in served:  # served policies come back on the new Ray cluster
+            wait_for(lambda: api.get(f"/models/{model_id}").json()["status"] == "deployed", 240)
+            assert api.post(f"/models/{model_id}/predict", json={"observation": [0.3] * 24 + [0.0, 1.0]}
+                            ).status_code == 200
         resumed = wait_for(lambda: (t := api.get(f"/training/{task_id}").json())["status"] in (
             "completed", "failed") and t, 300)
     assert resumed["status"] == "completed", resumed

@@ -157,3 +157,32 @@ def test_noise_is_poisson_around_the_mean():
     assert abs(z.mean()) < 0.1 and 0.85 < z.std() < 1.15
     env.reset(seed=1)
     assert not np.array_equal(env.sim.episode_users(), realised)  # a new draw per episode
+
+
+def test_station_shares_redrawn_per_episode_keep_the_aggregate():
+    env = EdgeClusterEnv("profile-a", params={"station_share_alpha": 6.0, "random_start": False})
+    day = env.sim.means[: env.sim.steps_per_episode]
+    shares = []
+    for seed in range(300):
+        env.reset(seed=seed)
+        means = env.sim.episode_mean_users()
+        # the same daily load, split another way (the group's own split varies a little per interval)
+        assert means.sum() == pytest.approx(day.sum(), rel=0.01)
+        shares.append(means.sum(axis=0) / means.sum())
+    shares = np.array(shares)
+    assert np.allclose(shares.mean(axis=0), env.sim.shares, atol=0.01)  # centred on the group's shares
+    assert (shares.std(axis=0) > 0.04).all()
+    # the simulator serves exactly the users a planner replays, Poisson around the episode's means
+    env.reset(seed=7)
+    realised, means = env.sim.episode_users(), env.sim.episode_mean_users()
+    for t in range(6):
+        info = env.step(np.array([2, 2, 2, 2]))[4]
+        assert info["users"] == realised[t].sum()
+    z = (realised - means) / np.sqrt(means)
+    assert abs(z.mean()) < 0.1 and 0.85 < z.std() < 1.15
+
+
+def test_station_shares_fixed_by_default():
+    env = EdgeClusterEnv("profile-a", params={"random_start": False})
+    env.reset(seed=0)
+    assert np.array_equal(env.sim.episode_mean_users(), env.sim.means[: env.sim.steps_per_episode])

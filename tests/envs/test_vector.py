@@ -7,9 +7,10 @@ from lwmecps.envs import ENV_ID, EdgeClusterEnv
 from lwmecps.envs.vector import EdgeClusterVectorEnv
 
 
-@pytest.mark.parametrize("num_envs", [3, 80])  # 80 crosses into the multi-threaded kernel
-def test_batched_equals_single_envs_across_autoreset(num_envs):
-    params = {"episode_hours": 1.0}  # 12 steps: the loop crosses several autoresets
+# 80 crosses into the multi-threaded kernel; alpha > 0 redraws station shares at every reset
+@pytest.mark.parametrize("num_envs, alpha", [(3, 0.0), (80, 0.0), (5, 6.0), (80, 6.0)])
+def test_batched_equals_single_envs_across_autoreset(num_envs, alpha):
+    params = {"episode_hours": 1.0, "station_share_alpha": alpha}  # 12 steps: several autoresets
     seeds = [11 * i + 5 for i in range(num_envs)]
     venv = EdgeClusterVectorEnv(num_envs, group="profile-a", params=params)
     singles = [EdgeClusterEnv("profile-a", params=params) for _ in range(num_envs)]

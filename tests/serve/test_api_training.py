@@ -1,29 +1,14 @@
 """The /api/v1 routes in-process (FastAPI app, real store on nx-27017, no Ray): contract and bad input."""
-import uuid
 
 import pytest
 from fastapi.testclient import TestClient
 
-from lwmecps.platform.auth import create_token
 from lwmecps.platform.services.container import Services
 from lwmecps.platform.settings import Settings
 from lwmecps.serve.api.app import create_app
 
 SPEC_BODY = {"name": "test-training", "model_type": "dqn",
              "parameters": {"learning_rate": 0.001, "discount_factor": 0.99}, "total_episodes": 1000}
-
-
-@pytest.fixture()
-def api(nx_uri):
-    settings = Settings(mongodb_uri=nx_uri, mongodb_db=f"api{uuid.uuid4().hex[:8]}", max_total_episodes=5000)
-    services = Services(settings)
-    client = TestClient(create_app(services), raise_server_exceptions=False)
-    admin = create_token(services.store.tokens, "admin")
-    read = create_token(services.store.tokens, "read")
-    client.admin = {"Authorization": f"Bearer {admin}"}
-    client.read = {"Authorization": f"Bearer {read}"}
-    client.services = services
-    return client
 
 
 def n_tasks(api):

@@ -1,0 +1,74 @@
+"""The metrics routes: a served model's request and resource series, and the system's."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..serving.series import bucket, parse_window
+from ..settings import Settings
+from ..store import ACTIVE, Store
+from ..store.samples import SYSTEM
+from .health import kubernetes_status
+from .models import ModelService
+
+
+def duration(seconds: float) -> str:
+    """``"2h"``, ``"5m 3s"``, ``"42s"``: the spec's style for durations."""
+    s = int(round(seconds))
+    if s >= 3600:
+        h, m = divmod(s // 60, 60)
+        return f"{h}h" if m == 0 else f"{h}h {m}m"
+    if s >= 60:
+        m, r = divmod(s, 60)
+        return f"{m}m" if r == 0 else f"{m}m {r}s"
+    return f"{s}s"
+
+
+class MetricsService:
+    def __init__(self, store: Store, settings: Settings, models: ModelService):
+        self.store, self.settings, self.models = store, settings, models
+
+    def model(self, model_id: str, start_time: str | None, end_time: str | None,
+              interval: str | None) -> dict[str, Any]:
+        """Per interval: ``latency`` (mean s per predict), ``throughput`` (req/s), ``requests``
+        (count), ``resource_usage.cpu`` / ``.memory`` (mean share of the replica's request)."""
+        start, end, seconds = parse_window(start_time, end_time, interval)
+        model = self.models.get(model_id)
+        requests = self.store.samples.window("request", str(model["_id"]), start, end)
+        resources = self.store.samples.window("resource", str(model["_id"]), start, end)
+        return {"model_id": model_id, "metrics": {
+            "latency": bucket(requests, start, seconds, lambda s: s["latency_s"]),
+            "throughput": bucket(requests, start, seconds, how="rate"),
+            "requests": bucket(requests, start, seconds, how="sum"),
+            "resource_usage": {
+                "cpu": bucket(resources, start, seconds, lambda s: s["cpu"]),
+                "memory": bucket(resources, start, seconds, lambda s: s["memory"]),
+            }}}
+
+    def system(self, start_time: str | None, end_time: str | None, interval: str | None) -> dict[str, Any]:
+        start, end, seconds = parse_window(start_time, end_time, interval)
+        samples = self.store.samples.window("system", SYSTEM, start, end)
+        return {
+            "system": {"cpu_usage": bucket(samples, start, seconds, lambda s: s["cpu"]),
+                       "memory_usage": bucket(samples, start, seconds, lambda s: s["memory"])},
+            "kubernetes": self._kubernetes(),
+            "training": self._training(),
+        }
+
+    def _training(self) -> dict[str, Any]:
+        tasks = self.store.tasks
+        times = [(t["finished_at"] - t["started_at"]).total_seconds()
+                 for t in tasks.tasks.find({"status": "completed", "started_at": {"$exists": True},
+                                            "finished_at": {"$exists": True}}, {"started_at": 1, "finished_at": 1})]
+        return {"active_tasks": tasks.count(ACTIVE), "completed_tasks": tasks.count(("completed",)),
+                "average_training_time": duration(sum(times) / len(times)) if times else None}
+
+    @staticmethod
+    def _kubernetes() -> dict[str, Any]:
+        state = kubernetes_status()
+        if state == "not_configured":
+            return {"status": "not_configured", "node_count": None, "pod_count": None, "resource_usage": None,
+                    "detail": "no Kubernetes cluster is configured (no kube config, not in a pod): "
+                              "the simulated cluster is in use"}
+        from .kube import cluster_summary
+
+        return {"status": state, **cluster_summary()}

@@ -1,0 +1,98 @@
+"""Reconciliation runs: validate, run as a Ray task, store and list the results."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from lwmecps.envs import UnknownGroupError, load_group
+
+from ..settings import Settings
+from ..store import Store
+from ..store.tasks import now
+from ..tracking import start_run
+from .errors import BadRequest, Failed, NotFound
+from .tasks import TaskService
+
+log = logging.getLogger("lwmecps.reconcile")
+
+
+def _run_reconcile(checkpoint: str, group: str, sample_size: int, train_group: str) -> dict[str, Any]:
+    import os
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from ..training.reconcile import reconcile
+
+    return reconcile(checkpoint, group, sample_size, train_group)
+
+
+class ReconcileService:
+    def __init__(self, store: Store, settings: Settings, tasks: TaskService):
+        self.store, self.settings, self.tasks = store, settings, tasks
+
+    def run(self, task_id: str, sample_size: Any, group_id: str | None) -> dict[str, Any]:
+        size = self._sample_size(sample_size)
+        task = self.tasks.get(task_id)
+        model = self.store.models.by_task(task["_id"]) if task.get("model_id") else None
+        if task["status"] != "completed" or model is None:
+            raise NotFound(f"training task {task_id} has no trained model (status {task['status']})")
+        group = group_id or task["group_id"]
+        try:
+            load_group(group)
+        except UnknownGroupError as exc:
+            raise BadRequest(str(exc)) from None
+        if not Path(model["checkpoint"]).exists():
+            raise NotFound(f"the checkpoint of model {model['_id']} is missing")
+        try:
+            result = self._execute(model["checkpoint"], group, size, task["group_id"])
+        except Exception as exc:
+            log.exception("reconciliation of task %s failed", task_id)
+            raise Failed(f"reconciliation failed: {type(exc).__name__}: {str(exc)[:300]}") from None
+        run_id = self._track(task, model, group, size, result)
+        doc = {"task_id": task_id, "model_id": str(model["_id"]), "model_type": task["model_type"],
+               "group_id": group, "train_group_id": task["group_id"], "wandb_run_id": run_id,
+               "metrics": result["metrics"], "costs": result["costs"], "closed_gap": result["closed_gap"],
+               "sample_size": size, "timestamp": now(), "model_weights_path": str(model.get("module_path")
+                                                                                     or model["checkpoint"])}
+        return self.store.reconciliations.create(doc)
+
+    def list(self, task_id: str, page: int, per_page: int) -> tuple[list[dict], int]:
+        task = self.tasks.get(task_id)
+        return self.store.reconciliations.by_task(str(task["_id"]), (page - 1) * per_page, per_page)
+
+    def _sample_size(self, value: Any) -> int:
+        if value is None or value == "":
+            raise BadRequest("sample_size is required: the number of decision steps to run")
+        try:
+            size = int(value)
+        except (TypeError, ValueError):
+            raise BadRequest(f"sample_size={value!r} is not an integer") from None
+        if not 1 <= size <= self.settings.max_reconcile_steps:
+            raise BadRequest(f"sample_size={size} is outside 1..{self.settings.max_reconcile_steps} "
+                             f"(LWMECPS_MAX_RECONCILE_STEPS)")
+        return size
+
+    def _execute(self, checkpoint: str, group: str, size: int, train_group: str) -> dict[str, Any]:
+        """A Ray task on the cluster when connected; in this process otherwise (no Ray)."""
+        import ray
+
+        if not ray.is_initialized():
+            return _run_reconcile(checkpoint, group, size, train_group)
+        ref = ray.remote(num_cpus=self.settings.reconcile_num_cpus, max_retries=0)(_run_reconcile).remote(checkpoint, group, size, train_group)
+        try:
+            return ray.get(ref, timeout=self.settings.reconcile_timeout_s)
+        except ray.exceptions.GetTimeoutError:
+            ray.cancel(ref, force=True)
+            raise TimeoutError(f"no result within {self.settings.reconcile_timeout_s:g} s") from None
+
+    def _track(self, task, model, group: str, size: int, result: dict[str, Any]) -> str:
+        run = start_run(self.settings, project=None, name=f"reconcile-{task['name']}", group=group,
+                        job_type="reconcile", config={"task_id": str(task["_id"]), "model_id": str(model["_id"]),
+                                                      "model_type": task["model_type"], "group_id": group,
+                                                      "train_group_id": task["group_id"], "sample_size": size})
+        try:
+            run.log({f"reconcile/{k}": v for k, v in result["metrics"].items()})
+            run.summary.update({f"reconcile/{k}": v for k, v in result["metrics"].items()})
+            return run.id
+        finally:
+            run.finish()

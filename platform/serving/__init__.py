@@ -1,0 +1,1 @@
+"""Served policies: Ray Serve applications ``policy-<model_id>``, their samples and the collectors."""

@@ -1,0 +1,71 @@
+"""/api/v1/models: list, read, archive, delete, deploy, undeploy, predict and serving metrics."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from lwmecps.platform.store import MODEL_STATUSES
+
+from ..deps import AdminRole, ReadRole, ServicesDep
+from ..schemas_models import (DeployRequest, DeployResponse, ModelList, ModelMetricsOut, ModelOut, PredictRequest,
+                              PredictResponse, model_out)
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+
+@router.get("", response_model=ModelList)
+def list_models(services: ServicesDep, _: ReadRole,
+                page: Annotated[int, Query(ge=1, le=100000)] = 1,
+                per_page: Annotated[int, Query(ge=1, le=100)] = 10,
+                status: Annotated[str | None, Query(description=f"one of {', '.join(MODEL_STATUSES)}")] = None):
+    """Models, newest first; ``metrics.accuracy`` is the share of evaluation steps within 5 % of the
+    oracle's cost, ``metrics.latency`` the mean request latency on its group in seconds."""
+    models, total = services.models.list(status, page, per_page)
+    return {"models": [model_out(m) for m in models], "total": total, "page": page, "per_page": per_page}
+
+
+@router.get("/{model_id}", response_model=ModelOut)
+def get_model(model_id: str, services: ServicesDep, _: ReadRole):
+    return model_out(services.models.get(model_id))
+
+
+@router.post("/{model_id}/archive", response_model=ModelOut)
+def archive_model(model_id: str, services: ServicesDep, _: AdminRole):
+    """``trained`` -> ``archived`` (409 while deployed)."""
+    return model_out(services.models.archive(model_id))
+
+
+@router.delete("/{model_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_model(model_id: str, services: ServicesDep, _: AdminRole):
+    """Delete the model record and its serving samples (409 while deployed)."""
+    services.models.delete(model_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{model_id}/deploy", status_code=status.HTTP_202_ACCEPTED, response_model=DeployResponse)
+def deploy_model(model_id: str, body: DeployRequest, services: ServicesDep, _: AdminRole):
+    """Create or update the Serve application ``policy-<model_id>``; the model becomes ``deployed``
+    once its replicas are healthy. 409 when archived or when the cluster cannot fit the replicas."""
+    return services.models.deploy(model_id, body.model_dump())
+
+
+@router.post("/{model_id}/undeploy", response_model=ModelOut)
+def undeploy_model(model_id: str, services: ServicesDep, _: AdminRole):
+    """Delete the served application; the model goes back to ``trained``."""
+    return model_out(services.models.undeploy(model_id))
+
+
+@router.post("/{model_id}/predict", response_model=PredictResponse)
+def predict(model_id: str, body: PredictRequest, services: ServicesDep, _: ReadRole):
+    """Replicas per node for one observation, from the served policy (409 when not serving)."""
+    return services.models.predict(model_id, [float(x) for x in body.observation])
+
+
+@router.get("/{model_id}/metrics", response_model=ModelMetricsOut)
+def model_metrics(model_id: str, services: ServicesDep, _: ReadRole,
+                  start_time: Annotated[str | None, Query(description="ISO 8601; default end_time - 1 h")] = None,
+                  end_time: Annotated[str | None, Query(description="ISO 8601; default now")] = None,
+                  interval: Annotated[str | None, Query(description="1m, 5m or 1h; default 1m")] = None):
+    """Serving metrics per interval, from the samples the replicas record."""
+    return services.metrics.model(model_id, start_time, end_time, interval)

@@ -1,0 +1,30 @@
+"""/api/v1/groups and /api/v1/metrics."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from lwmecps.envs import known_groups, load_group
+
+from ..deps import ReadRole, ServicesDep
+from ..schemas_models import GroupList, SystemMetrics
+
+router = APIRouter(tags=["monitoring"])
+
+
+@router.get("/groups", response_model=GroupList)
+def list_groups(_: ReadRole):
+    """The workload groups a task can train or reconcile on."""
+    groups = [load_group(name) for name in known_groups()]
+    return {"groups": [{"group_id": g.name, "description": g.spec.description, "node_count": g.n_nodes,
+                        "nodes": [nd.name for nd in g.spec.nodes]} for g in groups]}
+
+
+@router.get("/metrics", response_model=SystemMetrics)
+def system_metrics(services: ServicesDep, _: ReadRole,
+                   start_time: Annotated[str | None, Query(description="ISO 8601; default end_time - 1 h")] = None,
+                   end_time: Annotated[str | None, Query(description="ISO 8601; default now")] = None,
+                   interval: Annotated[str | None, Query(description="1m, 5m or 1h; default 1m")] = None):
+    """Machine CPU/memory per interval, the Kubernetes cluster (when configured), training counts."""
+    return services.metrics.system(start_time, end_time, interval)

@@ -1,0 +1,185 @@
+"""Bodies of the models, reconciliation, groups and metrics routes (field names as the spec)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+
+ModelStatus = Literal["trained", "deployed", "archived"]
+
+
+class ModelMetricsSummary(BaseModel):
+    accuracy: float | None = Field(None, description="share of evaluation steps within 5 % of the oracle's cost")
+    latency: float | None = Field(None, description="mean request latency on its group, seconds")
+
+
+class DeploymentInfo(BaseModel):
+    name: str
+    namespace: str
+    replicas: int
+    resources: dict[str, str] | None = None
+    strategy: str | None = None
+    state: str | None = Field(None, description="deploying | running | failed | stopped")
+    error: str | None = None
+
+
+class ModelOut(BaseModel):
+    model_id: str
+    name: str
+    type: str
+    status: ModelStatus
+    metrics: ModelMetricsSummary
+    created_at: datetime
+    task_id: str | None = None
+    group_id: str | None = None
+    checkpoint: str | None = None
+    deployment: DeploymentInfo | None = None
+
+
+class ModelList(BaseModel):
+    models: list[ModelOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class Resources(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cpu: StrictStr = Field("1", description="cores per replica: '1', '0.5', '500m'")
+    memory: StrictStr = Field("1Gi", description="memory per replica: '1Gi', '512Mi', '1G'")
+
+
+class DeployRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    replicas: StrictInt = Field(1, description="replicas of the served policy (1..LWMECPS_MAX_POLICY_REPLICAS)")
+    resources: Resources = Field(default_factory=Resources)
+    strategy: Literal["rolling", "recreate"] = Field("rolling", description="rolling: no request lost; "
+                                                     "recreate: delete then create (requests in between fail)")
+
+
+class DeploymentRef(BaseModel):
+    name: str = Field(description="the Serve application, policy-<model_id>")
+    namespace: str = Field(description="the Serve application (the k8s namespace's place on one machine)")
+    replicas: int
+
+
+class DeployResponse(BaseModel):
+    model_id: str
+    status: Literal["deploying"]
+    deployment: DeploymentRef
+    created_at: datetime
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    observation: list[StrictFloat | StrictInt] = Field(
+        min_length=1, max_length=4096, description="the env's observation: 6 values per node, then sin/cos of the time")
+
+
+class PredictResponse(BaseModel):
+    model_id: str
+    action: list[int]
+    replicas_per_node: dict[str, int]
+
+
+class Series(BaseModel):
+    values: list[float]
+    timestamps: list[str]
+
+
+class ResourceSeries(BaseModel):
+    cpu: Series
+    memory: Series
+
+
+class ServingMetrics(BaseModel):
+    latency: Series = Field(description="mean seconds per predict, per interval")
+    throughput: Series = Field(description="predicts per second, per interval")
+    requests: Series = Field(description="predicts per interval")
+    resource_usage: ResourceSeries = Field(description="mean share of a replica's requested CPU / memory")
+
+
+class ModelMetricsOut(BaseModel):
+    model_id: str
+    metrics: ServingMetrics
+
+
+class SystemSeries(BaseModel):
+    cpu_usage: Series
+    memory_usage: Series
+
+
+class KubernetesMetrics(BaseModel):
+    status: str
+    node_count: int | None
+    pod_count: int | None
+    resource_usage: dict[str, float | None] | None
+    detail: str | None = None
+
+
+class TrainingStats(BaseModel):
+    active_tasks: int
+    completed_tasks: int
+    average_training_time: str | None
+
+
+class SystemMetrics(BaseModel):
+    system: SystemSeries
+    kubernetes: KubernetesMetrics
+    training: TrainingStats
+
+
+class ReconcileMetrics(BaseModel):
+    avg_reward: float = Field(description="mean reward per decision step (-cost)")
+    avg_latency: float = Field(description="mean request latency, ms")
+    avg_throughput: float = Field(description="mean req/s served within the timeout")
+    success_rate: float = Field(description="share of requests served within the timeout (0-1)")
+    latency_std: float = Field(description="standard deviation of the per-step latency, ms")
+    reward_std: float = Field(description="standard deviation of the per-step reward")
+    adaptation_score: float = Field(description="closed hpa->causal-oracle gap on the group / on the training group")
+
+
+class ReconcileResult(BaseModel):
+    task_id: str
+    model_type: str
+    wandb_run_id: str | None
+    metrics: ReconcileMetrics
+    sample_size: int
+    timestamp: datetime
+    model_weights_path: str
+    group_id: str
+    model_id: str
+    costs: dict[str, dict[str, float]] = Field(description="per group: mean cost per step of the policy, hpa, "
+                                                           "causal-oracle")
+
+
+class ReconcileList(BaseModel):
+    reconciliations: list[ReconcileResult]
+    total: int
+    page: int
+    per_page: int
+
+
+class GroupOut(BaseModel):
+    group_id: str
+    description: str
+    node_count: int
+    nodes: list[str]
+
+
+class GroupList(BaseModel):
+    groups: list[GroupOut]
+
+
+def model_out(m: dict[str, Any]) -> ModelOut:
+    dep = m.get("deployment")
+    return ModelOut(
+        model_id=str(m["_id"]), name=m["name"], type=m["type"], status=m["status"],
+        metrics=ModelMetricsSummary(**{k: (m.get("metrics") or {}).get(k) for k in ("accuracy", "latency")}),
+        created_at=m["created_at"], task_id=m.get("task_id"), group_id=m.get("group_id"),
+        checkpoint=m.get("checkpoint"), deployment=DeploymentInfo(**dep) if dep else None)
+
+
+def reconcile_out(r: dict[str, Any]) -> ReconcileResult:
+    return ReconcileResult(**{k: v for k, v in r.items() if k in ReconcileResult.model_fields})
