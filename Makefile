@@ -39,6 +39,8 @@ up: install
 bench: install
 	$(VENV)/bin/lwmecps bench env
 	$(VENV)/bin/lwmecps bench api
+	$(VENV)/bin/lwmecps bench serve
+	$(VENV)/bin/lwmecps bench train
 
 clean:
 	rm -rf build *.egg-info .pytest_cache

@@ -73,18 +73,31 @@ class EdgeClusterEnv(gym.Env):
     ## Arguments
     ``gymnasium.make("lwmecps/EdgeCluster-v1", group="profile-a", params=None, seed=None)``:
     ``group`` a workload group name (``configs/groups/``) or a loaded ``WorkloadGroup``; ``params``
-    overrides of ``EnvParams`` (dict); ``seed`` the seed of the first ``reset`` when it passes none.
+    overrides of ``EnvParams`` (dict); ``seed`` the seed of the first ``reset`` when it passes none;
+    ``backend`` ``"simulated"`` (default) or ``"kubernetes"``: the replicas are applied to a real
+    cluster and measured there (``kube``: ``lwmecps.envs.kubernetes.KubeConfig`` fields; same
+    observation layout and ``info`` keys; see ``lwmecps.envs.kubernetes``).
     """
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}
 
     def __init__(self, group: str | WorkloadGroup = "profile-a", params: EnvParams | dict | None = None,
-                 seed: int | None = None, render_mode: str | None = None):
+                 seed: int | None = None, render_mode: str | None = None, backend: str = "simulated",
+                 kube: dict | None = None):
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode {render_mode!r} is not supported; use None or 'ansi'")
+        if backend not in ("simulated", "kubernetes"):
+            raise ValueError(f"backend {backend!r} is not supported; use 'simulated' or 'kubernetes'")
         self.sim = ClusterSim(group, params, batch=1)
         self.group_name = self.sim.group.name
         self.render_mode = render_mode
+        self.live = None
+        if backend == "kubernetes":
+            from .kubernetes import LiveCluster
+
+            self.live = LiveCluster(self.sim.group, self.sim.params, kube)
+            self.sim.caps = self.live.capacities()  # the cluster's nodes, not the group file's
+            self._live_state: dict[str, Any] = {}
         self.action_space = spaces.MultiDiscrete(self.sim.caps + 1)
         self.observation_space = observation_space(self.sim.n)
         self._first_seed = seed
@@ -99,6 +112,9 @@ class EdgeClusterEnv(gym.Env):
             seed = self._first_seed
         super().reset(seed=seed)
         self._reset_done = True
+        if self.live is not None:  # start from initial_replicas everywhere, measured on the cluster
+            start = np.full(self.sim.n, min(self.params.initial_replicas, int(self.sim.caps.min())), np.int64)
+            return self._live_step(self.live.replicas(), start, reset=True)[0], self._live_state["info"]
         self.sim.reset_one(0, self.np_random)
         return self.sim.obs[0].copy(), self._info()
 
@@ -107,12 +123,31 @@ class EdgeClusterEnv(gym.Env):
         if act.shape != (self.sim.n,) or act.dtype.kind not in "iu":
             raise ValueError(f"action must be {self.sim.n} integer replica counts (one per node), "
                              f"got {np.asarray(action).tolist()!r} of dtype {act.dtype}")
+        if self.live is not None:
+            return self._live_step(self._live_state.get("replicas"), act.astype(np.int64))
         if self.sim.clock[0, 0] < 0:
             raise RuntimeError("call reset() before step()")
         self.sim.action[0] = act
         self.sim.step(self.sim.action)
         truncated = self.sim.clock[0, 0] >= self.sim.steps_per_episode
         return self.sim.obs[0].copy(), -float(self.sim.info[0, 0]), False, bool(truncated), self._info()
+
+    def _live_step(self, old, new: np.ndarray, reset: bool = False):
+        from .kubernetes import live_step
+
+        if old is None:
+            raise RuntimeError("call reset() before step()")
+        bad = np.flatnonzero((new < 0) | (new > self.sim.caps))
+        if bad.size:
+            j = int(bad[0])
+            raise ValueError(f"action {new.tolist()} is outside the action space: node {j} "
+                             f"({self.sim.group.spec.nodes[j].name}) takes 0..{int(self.sim.caps[j])} replicas")
+        obs, info, ema = live_step(self.live, self.params, self.sim.caps, np.asarray(old), new,
+                                   None if reset else self._live_state.get("ema"))
+        steps = 0 if reset else self._live_state["steps"] + 1
+        self._live_state = {"replicas": new, "ema": ema, "info": info, "steps": steps}
+        truncated = steps >= self.sim.steps_per_episode
+        return obs, -info["cost"], False, bool(truncated), info
 
     def _info(self) -> dict[str, Any]:
         row = self.sim.info[:, 0]

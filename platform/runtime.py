@@ -71,6 +71,25 @@ def export_settings(settings: Settings) -> None:
         os.environ.setdefault("RAY_SERVE_ENABLE_HA_PROXY", "1")
 
 
+# Environment variables that hold secrets: never put into a Ray runtime_env (the dashboard shows it).
+SECRET_VARS = ("LWMECPS_ADMIN_TOKEN", "LWMECPS_MONGODB_URI", "LWMECPS_WANDB_API_KEY")
+
+
+def attach_runtime_env() -> dict:
+    """The settings for the processes of a Ray cluster ``up`` attaches to (they do not inherit this
+    process's environment): every ``LWMECPS_*`` variable but the secret ones, and ``MONGODB_URI`` only
+    when it carries no credentials. A cluster whose MongoDB needs a password gets ``MONGODB_URI`` from
+    its own environment (the KubeRay manifests take it from a Secret)."""
+    env = {k: v for k, v in os.environ.items() if k.startswith("LWMECPS_") and k not in SECRET_VARS}
+    for key in ("OMP_NUM_THREADS", "RAY_SERVE_ENABLE_HA_PROXY"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    uri = os.environ.get("MONGODB_URI")
+    if uri and "@" not in uri:
+        env["MONGODB_URI"] = uri
+    return {"env_vars": env}
+
+
 def bootstrap_admin_token(store: Store, settings: Settings) -> Path | None:
     """On first start (no admin token stored, none in the environment) write one to ``data/admin-token``."""
     if settings.admin_token is not None or store.tokens.count("admin"):
@@ -109,11 +128,12 @@ def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | N
 
         say("starting Ray" + (f" (attaching to {settings.ray_address})" if settings.ray_address else " with its dashboard"))
         ctx = ray.init(address=settings.ray_address, namespace="lwmecps", include_dashboard=True,
+                       runtime_env=attach_runtime_env() if settings.ray_address else None,
                        dashboard_host="127.0.0.1", dashboard_port=settings.dashboard_port,
                        log_to_driver=False, configure_logging=True, logging_level="WARNING")
         stack.callback(ray.shutdown)
 
-        from ..serve.ingress import build
+        from ..serve.ingress import application_config, build
         from .training.scheduler import get_or_start_scheduler
 
         scheduler = get_or_start_scheduler()
@@ -123,7 +143,8 @@ def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | N
         say(f"starting Ray Serve on http://{settings.api_host}:{settings.api_port}")
         serve.start(http_options={"host": settings.api_host, "port": settings.api_port})
         stack.callback(serve.shutdown)
-        serve.run(build(settings), name="lwmecps", route_prefix="/", blocking=False)
+        api = application_config(settings)
+        serve.run(build(settings), name=api["name"], route_prefix=api["route_prefix"], blocking=False)
         from .serving.deployer import Deployer
 
         redeployed = Deployer(store, settings).restore()

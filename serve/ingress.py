@@ -1,4 +1,9 @@
-"""The Ray Serve application: the FastAPI /api/v1 app as an ingress deployment."""
+"""The Ray Serve application: the FastAPI /api/v1 app as an ingress deployment.
+
+``application_config(settings)`` is the one description of it: ``lwmecps up`` deploys from it, and
+``lwmecps kuberay render`` writes it as the RayService's ``serveConfigV2`` (``import_path`` points at
+``app_builder``, which Serve calls with the config's ``args``).
+"""
 from __future__ import annotations
 
 from ray import serve
@@ -25,10 +30,33 @@ class ApiIngress:
         self.collector = SystemCollector(services.store.samples, services.settings.metrics_sample_s)
 
 
+APP_NAME = "lwmecps"
+IMPORT_PATH = "lwmecps.serve.ingress:app_builder"
+
+
+def application_config(settings: Settings) -> dict:
+    """The Serve application (``ServeApplicationSchema`` fields), sized by the settings: fractional
+    CPUs per ingress replica, because training needs the cores."""
+    return {
+        "name": APP_NAME,
+        "route_prefix": "/",
+        "import_path": IMPORT_PATH,
+        "deployments": [{
+            "name": "api",
+            "num_replicas": settings.api_replicas,
+            "max_ongoing_requests": settings.api_max_ongoing_requests,
+            "ray_actor_options": {"num_cpus": settings.api_num_cpus},
+        }],
+    }
+
+
 def build(settings: Settings):
-    """The bound application, sized by the settings (fractional CPUs: training needs the cores)."""
-    return ApiIngress.options(
-        num_replicas=settings.api_replicas,
-        ray_actor_options={"num_cpus": settings.api_num_cpus},
-        max_ongoing_requests=settings.api_max_ongoing_requests,
-    ).bind()
+    """The bound application with the options of ``application_config(settings)``."""
+    options = dict(application_config(settings)["deployments"][0])
+    options.pop("name")
+    return ApiIngress.options(**options).bind()
+
+
+def app_builder(args: dict | None = None):
+    """Serve's entry point for a config file (RayService): the settings come from the environment."""
+    return build(get_settings())

@@ -6,6 +6,7 @@ from ..store import Store
 from .metrics import MetricsService
 from .models import ModelService
 from .reconcile import ReconcileService
+from .sweeps import SweepService
 from .tasks import TaskService
 
 
@@ -27,3 +28,4 @@ class Services:
         self.models = ModelService(self.store, settings)
         self.reconcile = ReconcileService(self.store, settings, self.tasks)
         self.metrics = MetricsService(self.store, settings, self.models)
+        self.sweeps = SweepService(self.store, settings)

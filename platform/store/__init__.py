@@ -3,6 +3,7 @@ from .client import InvalidIdError, close_all, ensure_indexes, get_db, parse_id
 from .models import MODEL_STATUSES, ModelRepository
 from .reconciliations import ReconciliationRepository
 from .samples import SampleRepository
+from .sweeps import SweepRepository
 from .tasks import ACTIVE, FINISHED, STATUSES, TaskRepository
 from .tokens import TokenRepository
 
@@ -17,6 +18,7 @@ class Store:
         self.tokens = TokenRepository(self.db)
         self.reconciliations = ReconciliationRepository(self.db)
         self.samples = SampleRepository(self.db)
+        self.sweeps = SweepRepository(self.db)
 
     def ping(self) -> bool:
         self.db.client.admin.command("ping")
@@ -27,5 +29,5 @@ class Store:
         return self
 
 
-__all__ = ["ACTIVE", "FINISHED", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "ReconciliationRepository", "STATUSES", "SampleRepository", "Store",
+__all__ = ["ACTIVE", "FINISHED", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "ReconciliationRepository", "STATUSES", "SampleRepository", "SweepRepository", "Store",
            "TaskRepository", "TokenRepository", "close_all", "ensure_indexes", "get_db", "parse_id"]

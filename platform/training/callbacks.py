@@ -1,4 +1,5 @@
-"""RLlib callback that reports every finished episode (return, length, mean latency)."""
+"""RLlib callback that reports every finished episode (return, length, mean latency) and a ``cost``
+metric per training result (what sweeps optimise)."""
 from __future__ import annotations
 
 import numpy as np
@@ -23,3 +24,13 @@ class EpisodeMetricsCallback(RLlibCallback):
             "steps": int(sum(len(c) for c in chunks)),
             "latency": float(np.mean(latencies) / 1000.0) if latencies else None,  # seconds
         }, reduce="item_series")
+
+    def on_train_result(self, *, algorithm=None, metrics_logger=None, result: dict, **kwargs) -> None:
+        """``result["cost"]``: mean per-step cost (= -reward) of the episodes finished in this
+        iteration; an iteration that finished none repeats the previous value (Tune needs it in every
+        result). Training episodes explore, so this is above the greedy policy's cost."""
+        episodes = (result.get("env_runners") or {}).get(EPISODES_KEY) or []
+        steps = sum(e["steps"] for e in episodes)
+        if steps:
+            self._last_cost = -sum(e["reward"] for e in episodes) / steps
+        result["cost"] = getattr(self, "_last_cost", float("nan"))

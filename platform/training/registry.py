@@ -200,6 +200,12 @@ def _tqc(p: dict[str, Any]):
     ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
 
 
+_ON_POLICY_KEYS = {"learning_rate": ("lr",), "discount_factor": ("gamma",), "batch_size": ("minibatch_size",),
+                   "epochs": ("num_epochs",), "lambda": ("lambda",), "entropy_coeff": ("entropy_coeff",),
+                   "train_batch_size": ("_train_batch_size_per_learner",)}
+_REPLAY_KEYS = {"discount_factor": ("gamma",), "batch_size": ("_train_batch_size_per_learner",),
+                "epochs": ("training_intensity",), "learning_starts": ("num_steps_sampled_before_learning_starts",),
+                "tau": ("tau",)}
 MODEL_TYPES: dict[str, ModelType] = {
     "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, _ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
@@ -237,6 +243,28 @@ MODEL_TYPES: dict[str, ModelType] = {
         "epsilon_decay_steps": Param(int, 1, 100_000_000, doc="env steps of linear epsilon decay"),
     }),
 }
+_RLLIB_KEYS = {
+    "ppo": _ON_POLICY_KEYS,
+    "appo": {k: v for k, v in _ON_POLICY_KEYS.items() if k in ("learning_rate", "discount_factor", "train_batch_size")},
+    "impala": {k: v for k, v in _ON_POLICY_KEYS.items() if k in ("learning_rate", "discount_factor",
+                                                                 "train_batch_size")},
+    "dqn": {**_REPLAY_KEYS, "learning_rate": ("lr",), "n_step": ("n_step",),
+            "target_update_freq": ("target_network_update_freq",)},
+    "sac": {**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr", "alpha_lr")},
+    "tqc": {**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr", "alpha_lr")},
+    "td3": {**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr"), "policy_delay": ("policy_delay",),
+            "target_noise": ("target_noise",), "exploration_noise": ("exploration_noise",)},
+    "q_learning": {"learning_rate": ("lr",), "discount_factor": ("gamma",),
+                   "batch_size": ("_train_batch_size_per_learner",), "epochs": ("num_epochs",),
+                   "epsilon_start": ("epsilon_start",), "epsilon_end": ("epsilon_end",),
+                   "epsilon_decay_steps": ("epsilon_decay_steps",)},
+}
+
+
+def rllib_keys(model_type: str) -> dict[str, tuple[str, ...]]:
+    """API parameter -> the RLlib config keys it sets (where a sweep puts its search space)."""
+    return _RLLIB_KEYS[get_model_type(model_type).name]
+
 PLANNED_TYPES: tuple[str, ...] = ()
 
 

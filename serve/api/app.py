@@ -14,7 +14,7 @@ from lwmecps.platform.services.errors import BadRequest, Conflict, Failed, Inval
 from lwmecps.platform.services.health import version
 from lwmecps.platform.store import InvalidIdError
 
-from .routes import health, models, monitoring, reconcile, training
+from .routes import health, models, monitoring, reconcile, sweeps, training
 
 log = logging.getLogger("lwmecps.api")
 
@@ -27,7 +27,8 @@ def create_app(services: Services | None = None) -> FastAPI:
                   description="Train, reconcile, deploy and watch edge-cluster replica policies. "
                               "Every route needs `Authorization: Bearer <token>`.")
     app.state.services = services
-    for router in (training.router, reconcile.router, models.router, monitoring.router, health.router):
+    for router in (training.router, reconcile.router, models.router, sweeps.router, monitoring.router,
+                   health.router):
         app.include_router(router, prefix="/api/v1")
 
     for exc_type, code in ERROR_STATUS.items():

@@ -281,3 +281,16 @@ def test_custom_algorithms_through_the_api(service, model_type, episodes):
             "completed", "failed", "cancelled") and t, 300)
     assert task["status"] == "completed", task
     assert len(task["metrics"]["episode_rewards"]) == episodes and task["model_id"]
+
+
+def test_sweep_through_the_api_registers_its_best_model(service):
+    with service.client() as api:
+        r = api.post("/sweeps", json={"model_type": "ppo", "num_samples": 1, "iterations": 1,
+                                      "param_space": {"learning_rate": {"choice": [0.0003, 0.001]}}})
+        assert r.status_code == 201, r.text
+        sweep = wait_for(lambda: (s := api.get(f"/sweeps/{r.json()['sweep_id']}").json())["status"] != "running"
+                         and s, 400)
+        assert sweep["status"] == "completed", sweep
+        assert len(sweep["results"]) == 1 and sweep["best_params"]["learning_rate"] in (0.0003, 0.001)
+        model = api.get(f"/models/{sweep['model_id']}").json()
+    assert model["type"] == "ppo" and model["status"] == "trained" and model["name"].startswith("sweep-ppo")

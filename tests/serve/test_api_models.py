@@ -70,6 +70,11 @@ def test_list_get_archive_delete(api, ppo_checkpoint):
     ("get", "/models/{model}/metrics?start_time=2020-01-01T00:00:00Z", None, 400, "more than 2000 intervals"),
     ("get", "/models/{missing}/metrics", None, 404, "not found"),
     ("get", "/metrics?interval=1d", None, 400, "interval='1d'"),
+    ("post", "/models/{missing}/undeploy", None, 404, "not found"),
+    ("post", "/models/{missing}/predict", {"observation": [0.0] * 26}, 404, "not found"),
+    ("post", "/models/{model}/predict", {"observation": [True] * 26}, 422, "observation"),
+    ("get", "/training/{missing}/reconciliations", None, 404, "not found"),
+    ("get", "/training/nope/reconciliations", None, 422, "malformed task_id"),
 ])
 def test_bad_model_requests_are_4xx_and_change_nothing(api, ppo_checkpoint, method, path, body, code, words):
     _, model = add_trained_model(api.services, ppo_checkpoint)
@@ -124,13 +129,25 @@ def test_system_metrics(api, ppo_checkpoint):
     ("?sample_size=10001", 400, "outside 1..10000"),
     ("?sample_size=many", 400, "not an integer"),
     ("?sample_size=10&group_id=nowhere", 400, "unknown workload group 'nowhere'"),
+    ("?sample_size=10&group_id=" + "g" * 101, 422, "group_id"),
 ])
 def test_bad_reconcile_requests(api, ppo_checkpoint, query, code, words):
     task, _ = add_trained_model(api.services, ppo_checkpoint)
     before = snapshot(api.services)
     r = api.post(f"/api/v1/training/{task}/reconcile{query}", headers=api.admin)
-    assert r.status_code == code and words in r.json()["detail"], r.text
+    assert r.status_code == code and words in str(r.json()["detail"]), r.text
     assert snapshot(api.services) == before
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"sample_size": [1]}, "not an integer"), ({"sample_size": 5, "group_id": 7}, "must be a workload group"),
+    ([1, 2], "must be an object"), ("{not json", "not valid JSON")])
+def test_bad_reconcile_bodies(api, ppo_checkpoint, body, words):
+    task, _ = add_trained_model(api.services, ppo_checkpoint)
+    content = body if isinstance(body, str) else __import__("json").dumps(body)
+    r = api.post(f"/api/v1/training/{task}/reconcile", content=content,
+                 headers={**api.admin, "Content-Type": "application/json"})
+    assert r.status_code == 400 and words in r.json()["detail"], r.text
 
 
 def test_reconcile_needs_a_trained_model(api):
@@ -180,3 +197,19 @@ def test_window_defaults_to_the_last_hour():
     now = datetime(2024, 3, 20, 12, 0, tzinfo=timezone.utc)
     start, end, seconds = parse_window(None, None, None, now=now)
     assert (start, end, seconds) == (now - timedelta(hours=1), now, 60)
+
+
+@pytest.mark.parametrize("body, code, words", [
+    ({"model_type": "ppo", "param_space": {"momentum": {"uniform": [0, 1]}}}, 422, "cannot sweep 'momentum'"),
+    ({"model_type": "xgboost", "param_space": {"learning_rate": 0.1}}, 422, "unsupported model_type"),
+    ({"model_type": "ppo", "param_space": {"learning_rate": 0.1}, "group_id": "nowhere"}, 404, "unknown workload"),
+    ({"model_type": "ppo", "param_space": {}}, 422, "param_space"),
+    ({"model_type": "ppo", "param_space": {"learning_rate": 0.1}, "num_samples": 65}, 422, "num_samples"),
+])
+def test_bad_sweeps(api, body, code, words):
+    r = api.post("/api/v1/sweeps", json=body, headers=api.admin)
+    assert r.status_code == code and words in str(r.json()["detail"]), r.text
+    assert api.services.store.db.sweeps.count_documents({}) == 0
+    assert api.get(f"/api/v1/sweeps/{MISSING}", headers=api.read).status_code == 404
+    assert api.get("/api/v1/sweeps/x", headers=api.read).status_code == 422
+    assert api.post("/api/v1/sweeps", json=body, headers=api.read).status_code == 403

@@ -1,0 +1,231 @@
+"""The live backend of ``EdgeClusterEnv``: the agent's replicas applied to a real Kubernetes cluster.
+
+``EdgeClusterEnv(group, backend="kubernetes", kube={...})`` talks to the Kubernetes API with the
+official ``kubernetes`` client:
+
+* capacities: node ``<name>`` of the group (``bs1``..) is read from ``GET /api/v1/nodes``; max
+  replicas = ``min(floor(allocatable cpu / pod_cpu), floor(allocatable memory / pod_memory))``;
+* an action patches ``deployments/server-<node>/scale`` in ``namespace`` (0 replicas really is 0),
+  then waits until every deployment reports ``readyReplicas`` = the target (``ready_timeout_s``);
+* after ``observe_s`` seconds of serving (the decision interval; 0 in tests) the per-station figures
+  come from the stats endpoint ``GET <stats_url>/api/group_stats?group_id=<group>``, which answers
+  ``{"stations": [{"name": "bs1", "users": .., "arrival_rps": .., "latency_ms": ..,
+  "p95_latency_ms": .., "failed_fraction": ..}, ...]}`` (the testbed app's format);
+* the observation and ``info`` are computed from those figures with the simulator's formulas and
+  keys (cost weights from ``EnvParams``); what a live cluster cannot report (retries carried) is 0.
+
+Every API error or timeout is a ``KubernetesBackendError`` that says what failed and where.
+Tested against a local fake of these endpoints (``tests/envs/fake_kube.py``): no cluster runs here.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from .config import EnvParams
+from .groups import WorkloadGroup
+from .simulator import INFO_KEYS, OBS_PER_NODE
+
+
+class KubernetesBackendError(RuntimeError):
+    """The cluster could not be read or changed; the message names the call and the cause."""
+
+
+@dataclass
+class KubeConfig:
+    """Where and how to reach the cluster (defaults from ``LWMECPS_KUBE_*`` environment variables)."""
+
+    host: str | None = None  # API server URL; None: in-cluster config or the kube config file
+    namespace: str = field(default_factory=lambda: os.environ.get("LWMECPS_KUBE_NAMESPACE", "edge"))
+    deployment_prefix: str = "server-"
+    stats_url: str = field(default_factory=lambda: os.environ.get("LWMECPS_STATS_URL", "http://127.0.0.1:8080"))
+    ready_timeout_s: float = 120.0
+    poll_s: float = 1.0
+    observe_s: float = 0.0
+    request_timeout_s: float = 10.0
+
+    @classmethod
+    def of(cls, value: "KubeConfig | dict | None") -> "KubeConfig":
+        if isinstance(value, KubeConfig):
+            return value
+        try:
+            return cls(**(value or {}))
+        except TypeError as exc:
+            raise ValueError(f"invalid kube config: {exc}") from None
+
+
+def _quantity(text: str, kind: str) -> float:
+    from kubernetes.utils import parse_quantity
+
+    try:
+        return float(parse_quantity(text))
+    except (ValueError, TypeError):
+        raise KubernetesBackendError(f"node {kind} {text!r} is not a Kubernetes quantity") from None
+
+
+class LiveCluster:
+    """Reads and scales one workload group's nodes on a real cluster."""
+
+    def __init__(self, group: WorkloadGroup, params: EnvParams, config: KubeConfig | dict | None = None,
+                 api_client=None):
+        from kubernetes import client
+
+        self.group, self.params, self.config = group, params, KubeConfig.of(config)
+        self.nodes = [nd.name for nd in group.spec.nodes]
+        self._client = api_client or self._make_client()
+        self.core = client.CoreV1Api(self._client)
+        self.apps = client.AppsV1Api(self._client)
+
+    def _make_client(self):
+        from kubernetes import client, config
+
+        if self.config.host:
+            cfg = client.Configuration()
+            cfg.host = self.config.host
+            cfg.retries = 0  # a dropped connection is reported, not retried behind the agent's back
+            return client.ApiClient(cfg)
+        try:
+            if os.environ.get("KUBERNETES_SERVICE_HOST"):
+                config.load_incluster_config()
+            else:
+                config.load_kube_config()
+        except Exception as exc:
+            raise KubernetesBackendError(f"no Kubernetes configuration: {exc}") from None
+        return client.ApiClient()
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            return fn(*args, _request_timeout=self.config.request_timeout_s, **kwargs)
+        except ApiException as exc:
+            hint = {403: f" (forbidden: see the Role in kuberay/rbac.yaml for namespace {self.config.namespace!r})",
+                    404: " (not found)", 401: " (unauthorised: check the kube config's credentials)"}
+            raise KubernetesBackendError(f"{what}: the Kubernetes API answered {exc.status} {exc.reason}"
+                                         f"{hint.get(exc.status, '')}") from None
+        except Exception as exc:  # connection refused or dropped, timeouts, TLS
+            raise KubernetesBackendError(f"{what}: the Kubernetes API did not answer "
+                                         f"({type(exc).__name__}: {str(exc)[:200]})") from None
+
+    # -- capacities --------------------------------------------------------------------------
+    def capacities(self) -> np.ndarray:
+        items = {n.metadata.name: n for n in self._call("list nodes", self.core.list_node).items}
+        missing = [name for name in self.nodes if name not in items]
+        if missing:
+            raise KubernetesBackendError(f"nodes {missing} of group {self.group.name!r} are not in the cluster "
+                                         f"(it has {sorted(items)})")
+        caps = []
+        for name in self.nodes:
+            alloc = items[name].status.allocatable or {}
+            cpu = _quantity(alloc.get("cpu", "0"), "cpu")
+            mem_mib = _quantity(alloc.get("memory", "0"), "memory") / 2**20
+            caps.append(min(math.floor(cpu / self.params.pod_cpu), math.floor(mem_mib / self.params.pod_memory_mib)))
+        if min(caps) < 1:
+            raise KubernetesBackendError(f"a node cannot host one replica: capacities {dict(zip(self.nodes, caps))}")
+        return np.array(caps, dtype=np.int64)
+
+    # -- acting ------------------------------------------------------------------------------
+    def deployment(self, node: str) -> str:
+        return f"{self.config.deployment_prefix}{node}"
+
+    def replicas(self) -> np.ndarray:
+        """The replicas each deployment asks for now."""
+        out = []
+        for node in self.nodes:
+            dep = self._call(f"read deployment {self.deployment(node)}", self.apps.read_namespaced_deployment,
+                             self.deployment(node), self.config.namespace)
+            out.append(dep.spec.replicas or 0)
+        return np.array(out, dtype=np.int64)
+
+    def apply(self, replicas: np.ndarray) -> None:
+        for node, count in zip(self.nodes, replicas.tolist()):
+            name = self.deployment(node)
+            self._call(f"scale deployment {name} in {self.config.namespace} to {count}",
+                       self.apps.patch_namespaced_deployment_scale, name, self.config.namespace,
+                       {"spec": {"replicas": int(count)}})
+
+    def wait_ready(self, replicas: np.ndarray) -> float:
+        """Seconds until every deployment has its target ready (``KubernetesBackendError`` after the timeout)."""
+        t0 = time.monotonic()
+        while True:
+            lagging = []
+            for node, want in zip(self.nodes, replicas.tolist()):
+                name = self.deployment(node)
+                dep = self._call(f"read deployment {name}", self.apps.read_namespaced_deployment, name,
+                                 self.config.namespace)
+                ready = (dep.status.ready_replicas or 0) if dep.status else 0
+                if ready != want:
+                    lagging.append(f"{name} {ready}/{want} ready")
+            if not lagging:
+                return time.monotonic() - t0
+            if time.monotonic() - t0 >= self.config.ready_timeout_s:
+                raise KubernetesBackendError(f"replicas not ready within {self.config.ready_timeout_s:g} s: "
+                                             f"{', '.join(lagging)}")
+            time.sleep(self.config.poll_s)
+
+    # -- measuring ---------------------------------------------------------------------------
+    def measure(self) -> dict[str, dict[str, float]]:
+        import httpx
+
+        url = f"{self.config.stats_url.rstrip('/')}/api/group_stats"
+        try:
+            r = httpx.get(url, params={"group_id": self.group.name}, timeout=self.config.request_timeout_s)
+            r.raise_for_status()
+            stations = {s["name"]: s for s in r.json()["stations"]}
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            raise KubernetesBackendError(f"the stats endpoint {url} gave no station figures "
+                                         f"({type(exc).__name__}: {str(exc)[:200]})") from None
+        missing = [n for n in self.nodes if n not in stations]
+        if missing:
+            raise KubernetesBackendError(f"the stats endpoint {url} has no figures for stations {missing}")
+        return stations
+
+
+def live_step(live: LiveCluster, params: EnvParams, caps: np.ndarray, old: np.ndarray, new: np.ndarray,
+              ema: np.ndarray | None) -> tuple[np.ndarray, dict[str, Any], np.ndarray]:
+    """Apply ``new``, wait, measure; returns (observation, info, smoothed load) with the simulator's
+    observation layout and ``info`` keys."""
+    live.apply(new)
+    live.wait_ready(new)
+    if live.config.observe_s > 0:
+        time.sleep(live.config.observe_s)
+    stations = live.measure()
+    n, mu, t_out = len(caps), params.service_rate_per_replica, params.timeout_ms
+    rows = [stations[name] for name in live.nodes]
+    lam = np.array([float(r.get("arrival_rps", 0.0)) for r in rows])
+    lat = np.array([float(r.get("latency_ms", params.base_network_ms)) for r in rows])
+    p95 = np.array([float(r.get("p95_latency_ms", r.get("latency_ms", params.base_network_ms))) for r in rows])
+    fail = np.clip(np.array([float(r.get("failed_fraction", 0.0)) for r in rows]), 0.0, 1.0)
+    users = float(sum(float(r.get("users", 0.0)) for r in rows))
+    arr = float(lam.sum())
+    latency = float((lam * lat).sum() / arr) if arr > 0 else params.base_network_ms
+    failed = float((lam * fail).sum() / arr) if arr > 0 else 0.0
+    switches = float(np.abs(new - old).sum())
+    w = params.reward
+    cost = (w.latency_per_100ms * latency / 100 + w.replica * float(new.sum()) + w.failure * failed
+            + w.switch * switches)
+    full = caps * mu
+    load = lam / full
+    ema = load if ema is None else params.load_ema * load + (1 - params.load_ema) * ema
+    util = np.where(new > 0, lam / np.maximum(new * mu, 1e-9), np.where(lam > 0, 2.0, 0.0))
+    obs = np.zeros(OBS_PER_NODE * n + 2, dtype=np.float32)
+    for j in range(n):
+        o = OBS_PER_NODE * j
+        obs[o: o + OBS_PER_NODE] = (new[j] / caps[j], min(load[j], 2.0), min(util[j], 2.0),
+                                    min(lat[j] / t_out, 1.0), 0.0, min(ema[j], 2.0))
+    now = datetime.now(timezone.utc)
+    angle = 2 * math.pi * (now.hour * 3600 + now.minute * 60 + now.second) / 86400
+    obs[-2:] = (math.sin(angle), math.cos(angle))
+    values = {"cost": cost, "latency_ms": latency, "p95_latency_ms": float(p95.max()) if n else latency,
+              "success_rate": 1.0 - failed, "throughput_rps": arr * (1.0 - failed), "failed_fraction": failed,
+              "replicas_total": float(new.sum()), "switches": switches, "users": users, "arrival_rps": arr}
+    info: dict[str, Any] = {k: float(values[k]) for k in INFO_KEYS}
+    info["replicas"] = new.astype(np.int64)
+    info["utilisation"] = np.minimum(util, 2.0)
+    return obs, info, ema

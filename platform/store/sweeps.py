@@ -1,0 +1,28 @@
+"""Repository of sweeps started through the API (collection ``sweeps``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+from pymongo.database import Database
+
+from .tasks import now
+
+
+class SweepRepository:
+    def __init__(self, db: Database):
+        self.sweeps = db.sweeps
+
+    def create(self, doc: dict[str, Any]) -> dict[str, Any]:
+        ts = now()
+        doc = {**doc, "status": "running", "created_at": ts, "updated_at": ts, "results": [], "best_params": None,
+               "best_cost": None, "model_id": None, "error": None}
+        doc["_id"] = self.sweeps.insert_one(doc).inserted_id
+        return doc
+
+    def get(self, sweep_id: ObjectId) -> dict[str, Any] | None:
+        return self.sweeps.find_one({"_id": sweep_id})
+
+    def finish(self, sweep_id: ObjectId, status: str, **fields: Any) -> None:
+        self.sweeps.update_one({"_id": sweep_id, "status": "running"},
+                               {"$set": {"status": status, "updated_at": now(), **fields}})

@@ -1,0 +1,54 @@
+"""/api/v1/sweeps: a Ray Tune sweep over a model type's parameters, and its results."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from ..deps import AdminRole, ReadRole, ServicesDep
+
+router = APIRouter(prefix="/sweeps", tags=["sweeps"])
+
+
+class SweepCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model_type: StrictStr = Field(min_length=1, max_length=50)
+    param_space: dict[str, Any] = Field(min_length=1, description="API parameter -> {'loguniform': [lo, hi]}, "
+                                        "{'uniform': [lo, hi]}, {'choice': [...]}, {'grid': [...]} or a value")
+    group_id: StrictStr = Field("profile-a", min_length=1, max_length=100)
+    num_samples: StrictInt = Field(4, ge=1, le=64, description="trials (x grid points)")
+    iterations: StrictInt = Field(10, ge=1, le=1000, description="training iterations per trial")
+
+
+class SweepOut(BaseModel):
+    sweep_id: str
+    status: Literal["running", "completed", "failed"]
+    model_type: str
+    group_id: str
+    param_space: dict[str, Any]
+    num_samples: int
+    iterations: int
+    results: list[dict[str, Any]] = Field(description="one row per trial, best (lowest cost) first")
+    best_params: dict[str, Any] | None
+    best_cost: float | None
+    model_id: str | None = Field(description="the best trial, registered as a model")
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _out(doc: dict[str, Any]) -> SweepOut:
+    return SweepOut(sweep_id=str(doc["_id"]), **{k: doc.get(k) for k in SweepOut.model_fields if k != "sweep_id"})
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=SweepOut)
+def create_sweep(body: SweepCreate, services: ServicesDep, _: AdminRole):
+    """Start a sweep (a Ray task running Tune); poll ``GET /sweeps/{id}`` for its results."""
+    return _out(services.sweeps.create(body.model_dump()))
+
+
+@router.get("/{sweep_id}", response_model=SweepOut)
+def get_sweep(sweep_id: str, services: ServicesDep, _: ReadRole):
+    return _out(services.sweeps.get(sweep_id))

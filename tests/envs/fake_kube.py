@@ -1,0 +1,134 @@
+"""A local FAKE of the few Kubernetes API endpoints the live backend calls (no cluster runs here),
+plus the testbed's stats endpoint. It records every request; modes make it misbehave on purpose.
+
+Endpoints: ``GET /api/v1/nodes``, ``/api/v1/pods``, ``/version``;
+``GET /apis/apps/v1/namespaces/{ns}/deployments/{name}``;
+``PATCH .../deployments/{name}/scale``; ``GET /api/group_stats?group_id=``. Modes: ``forbid``
+(403 on PATCH), ``drop`` (close the connection without answering), ``never_ready`` (readyReplicas
+stays 0), ``ready_after`` seconds before a scaled deployment is ready.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+DEP = re.compile(r"^/apis/apps/v1/namespaces/([^/]+)/deployments/([^/]+)(/scale)?$")
+
+
+class FakeKube:
+    def __init__(self, nodes=("bs1", "bs2", "bs3", "bs4"), namespace="edge", cpu="8", memory="16Gi"):
+        self.nodes, self.namespace, self.cpu, self.memory = list(nodes), namespace, cpu, memory
+        self.replicas = {f"server-{n}": 1 for n in nodes}
+        self.changed_at = {k: 0.0 for k in self.replicas}
+        self.requests: list[tuple[str, str, object]] = []
+        self.mode: set[str] = set()
+        self.ready_after = 0.0
+        self.users = {n: 20.0 for n in nodes}
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, code, body):
+                data = json.dumps(body).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                fake.requests.append(("GET", self.path, None))
+                if "drop" in fake.mode:
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                url = urlparse(self.path)
+                if url.path == "/api/v1/nodes":
+                    return self._send(200, fake.node_list())
+                if url.path == "/api/v1/pods":
+                    return self._send(200, fake.pod_list())
+                if url.path.rstrip("/") == "/version":
+                    return self._send(200, {"major": "1", "minor": "30", "gitVersion": "v1.30.0-fake",
+                                            "gitCommit": "0", "gitTreeState": "clean", "buildDate": "2024-01-01",
+                                            "goVersion": "go1.22", "compiler": "gc", "platform": "linux/amd64"})
+                if url.path == "/api/group_stats":
+                    return self._send(200, fake.stats(parse_qs(url.query).get("group_id", [""])[0]))
+                m = DEP.match(url.path)
+                if m and m.group(1) == fake.namespace and m.group(2) in fake.replicas and not m.group(3):
+                    return self._send(200, fake.deployment(m.group(2)))
+                return self._send(404, {"kind": "Status", "code": 404, "reason": "NotFound"})
+
+            def do_PATCH(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                fake.requests.append(("PATCH", self.path, body))
+                if "drop" in fake.mode:
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if "forbid" in fake.mode:
+                    return self._send(403, {"kind": "Status", "code": 403, "reason": "Forbidden",
+                                            "message": "deployments.apps/scale is forbidden"})
+                m = DEP.match(urlparse(self.path).path)
+                if not (m and m.group(3) and m.group(1) == fake.namespace and m.group(2) in fake.replicas):
+                    return self._send(404, {"kind": "Status", "code": 404, "reason": "NotFound"})
+                name = m.group(2)
+                fake.replicas[name] = int(body["spec"]["replicas"])
+                fake.changed_at[name] = time.monotonic()
+                return self._send(200, {"apiVersion": "autoscaling/v1", "kind": "Scale",
+                                        "metadata": {"name": name, "namespace": fake.namespace},
+                                        "spec": {"replicas": fake.replicas[name]}})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def node_list(self):
+        return {"apiVersion": "v1", "kind": "NodeList", "metadata": {}, "items": [
+            {"metadata": {"name": n}, "status": {"allocatable": {"cpu": self.cpu, "memory": self.memory}}}
+            for n in self.nodes + ["control-plane"]]}
+
+    def pod_list(self):
+        """One running pod per replica, each requesting 2 cores and 2 GiB."""
+        return {"apiVersion": "v1", "kind": "PodList", "metadata": {}, "items": [
+            {"metadata": {"name": f"{dep}-{i}", "namespace": self.namespace},
+             "spec": {"containers": [{"name": "server", "image": "edge:1",
+                                      "resources": {"requests": {"cpu": "2", "memory": "2Gi"}}}]},
+             "status": {"phase": "Running"}}
+            for dep, count in self.replicas.items() for i in range(count)]}
+
+    def deployment(self, name):
+        want = self.replicas[name]
+        ready = 0 if "never_ready" in self.mode else (
+            want if time.monotonic() - self.changed_at[name] >= self.ready_after else 0)
+        return {"apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": name, "namespace": self.namespace},
+                "spec": {"replicas": want, "selector": {"matchLabels": {"app": name}},
+                         "template": {"metadata": {"labels": {"app": name}},
+                                      "spec": {"containers": [{"name": "server", "image": "edge:1"}]}}},
+                "status": {"replicas": want, "readyReplicas": ready or None}}
+
+    def stats(self, group):
+        """Per station: users x 2.146 req/s; a station without replicas fails everything."""
+        out = []
+        for n in self.nodes:
+            c = self.replicas[f"server-{n}"]
+            lam = self.users[n] * 2.146
+            rho = lam / (30.0 * c) if c else float("inf")
+            lat = 800.0 if rho >= 1 else 5.0 + 1000.0 / (30.0 * c - lam)
+            out.append({"name": n, "users": self.users[n], "arrival_rps": lam, "latency_ms": lat,
+                        "p95_latency_ms": min(3 * lat, 800.0), "failed_fraction": 1.0 if rho >= 1 else 0.0})
+        return {"group_id": group, "stations": out}

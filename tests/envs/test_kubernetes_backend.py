@@ -1,0 +1,79 @@
+"""The live Kubernetes backend against a local FAKE API server (tests/envs/fake_kube.py)."""
+import numpy as np
+import pytest
+
+from lwmecps.envs import EdgeClusterEnv
+from lwmecps.envs.kubernetes import KubernetesBackendError
+
+from .fake_kube import FakeKube
+
+
+@pytest.fixture()
+def fake():
+    with FakeKube() as f:
+        yield f
+
+
+def make_env(fake, **kube):
+    return EdgeClusterEnv("profile-a", backend="kubernetes",
+                          kube={"host": fake.url, "stats_url": fake.url, "poll_s": 0.05, "ready_timeout_s": 2.0,
+                                "request_timeout_s": 2.0, **kube})
+
+
+def patches(fake):
+    return [(path.rsplit("/", 2)[-2], body["spec"]["replicas"]) for m, path, body in fake.requests if m == "PATCH"]
+
+
+def test_scale_up_and_down_to_zero_for_real(fake):
+    env = make_env(fake)
+    sim = EdgeClusterEnv("profile-a")
+    assert env.action_space == sim.action_space and env.observation_space == sim.observation_space
+    obs, info = env.reset()
+    assert set(info) == set(sim.reset(seed=0)[1]) and obs.shape == (26,)
+    fake.requests.clear()
+    obs, reward, terminated, truncated, info = env.step(np.array([3, 2, 0, 4]))
+    assert patches(fake) == [("server-bs1", 3), ("server-bs2", 2), ("server-bs3", 0), ("server-bs4", 4)]
+    assert fake.replicas == {"server-bs1": 3, "server-bs2": 2, "server-bs3": 0, "server-bs4": 4}
+    _, _, _, _, sim_info = sim.step(np.array([3, 2, 0, 4]))
+    assert set(info) == set(sim_info)  # the same info keys as the simulated backend
+    assert info["replicas"].tolist() == [3, 2, 0, 4] and info["switches"] == 2 + 1 + 1 + 3
+    assert 0 < info["success_rate"] < 1  # bs3 has no replica: its requests fail
+    assert reward == -info["cost"] and not terminated and not truncated
+    assert obs[12] == 0.0 and obs[0] == pytest.approx(3 / 4)
+    assert env.observation_space.contains(obs)
+    with pytest.raises(ValueError, match="outside the action space"):
+        env.step(np.array([5, 0, 0, 0]))
+
+
+def test_waits_for_readiness_then_times_out_clearly(fake):
+    fake.ready_after = 0.3
+    env = make_env(fake)
+    env.reset()
+    env.step(np.array([2, 2, 2, 2]))  # ready after 0.3 s: waited for
+    fake.mode.add("never_ready")
+    with pytest.raises(KubernetesBackendError, match=r"not ready within 2 s: server-bs1 0/3 ready"):
+        env.step(np.array([3, 3, 3, 3]))
+
+
+def test_forbidden_is_a_clear_error(fake):
+    env = make_env(fake)
+    fake.mode.add("forbid")
+    with pytest.raises(KubernetesBackendError, match=r"scale deployment server-bs1 in edge to 1: .*403 .*rbac.yaml"):
+        env.reset()
+
+
+def test_dropped_connection_is_a_clear_error(fake):
+    env = make_env(fake)
+    fake.mode.add("drop")
+    with pytest.raises(KubernetesBackendError, match="did not answer"):
+        env.reset()
+
+
+def test_missing_nodes_and_stats_are_clear_errors(fake):
+    with pytest.raises(KubernetesBackendError, match=r"nodes \['bs5', 'bs6', 'bs7', 'bs8'\] of group"):
+        EdgeClusterEnv("synthetic-8", backend="kubernetes", kube={"host": fake.url})
+    env = make_env(fake, stats_url="http://127.0.0.1:9")  # nothing listens there
+    with pytest.raises(KubernetesBackendError, match="stats endpoint"):
+        env.reset()
+    with pytest.raises(ValueError, match="backend 'docker'"):
+        EdgeClusterEnv("profile-a", backend="docker")

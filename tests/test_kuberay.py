@@ -1,0 +1,127 @@
+"""The KubeRay manifests: parse, deserialize into the kubernetes client's models, validate the Serve
+config with Ray's own schema, versions pinned, resources within the declared node size."""
+import importlib
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from kubernetes.client import ApiClient
+
+from lwmecps.platform.kuberay import NODE_SIZE, render
+from lwmecps.platform.serving.quantities import parse_cpu, parse_memory
+
+ROOT = Path(__file__).resolve().parents[1]
+KUBERAY = ROOT / "kuberay"
+MODELS = {"Namespace": "V1Namespace", "ServiceAccount": "V1ServiceAccount", "Secret": "V1Secret",
+          "Service": "V1Service", "StatefulSet": "V1StatefulSet", "PersistentVolumeClaim": "V1PersistentVolumeClaim",
+          "Role": "V1Role", "RoleBinding": "V1RoleBinding", "ClusterRole": "V1ClusterRole",
+          "ClusterRoleBinding": "V1ClusterRoleBinding"}
+
+
+def docs():
+    out = []
+    for path in sorted(KUBERAY.glob("*.yaml")):
+        out += [(path.name, d) for d in yaml.safe_load_all(path.read_text()) if d]
+    return out
+
+
+def pinned_ray() -> str:
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return next(re.search(r"==([\d.]+)", d).group(1) for d in deps if d.startswith("ray["))
+
+
+def deserialize(data, model: str):
+    return ApiClient()._ApiClient__deserialize(data, model)
+
+
+def pod_templates(doc):
+    spec = doc["spec"].get("rayClusterConfig") or doc["spec"].get("rayClusterSpec")
+    return [spec["headGroupSpec"]["template"]] + [g["template"] for g in spec["workerGroupSpecs"]]
+
+
+def test_every_manifest_parses_and_core_objects_deserialize():
+    kinds = set()
+    for name, doc in docs():
+        kinds.add(doc["kind"])
+        if doc["kind"] in MODELS:
+            obj = deserialize(doc, MODELS[doc["kind"]])
+            assert obj.metadata.name == doc["metadata"]["name"], name
+        else:
+            assert doc["apiVersion"] == "ray.io/v1" and doc["kind"] in ("RayService", "RayJob"), name
+            for template in pod_templates(doc):
+                pod = deserialize(template, "V1PodTemplateSpec")
+                assert pod.spec.containers[0].image and pod.spec.service_account_name == "lwmecps"
+    assert {"RayService", "RayJob", "StatefulSet", "Secret", "Service", "Role", "ClusterRole"} <= kinds
+
+
+def test_generated_manifests_match_the_code():
+    for name, text in render().items():
+        assert (KUBERAY / name).read_text() == text, f"{name} is stale: run `lwmecps kuberay render`"
+
+
+def test_serve_config_is_valid_and_is_what_up_deploys():
+    from ray.serve.schema import ServeDeploySchema
+
+    from lwmecps.platform.settings import Settings
+    from lwmecps.serve.ingress import application_config
+
+    service = next(d for _, d in docs() if d["kind"] == "RayService")
+    config = yaml.safe_load(service["spec"]["serveConfigV2"])
+    schema = ServeDeploySchema.model_validate(config)
+    app = schema.applications[0]
+    assert config["applications"][0] == application_config(Settings.model_construct())
+    module, attr = app.import_path.split(":")
+    builder = getattr(importlib.import_module(module), attr)
+    assert callable(builder)
+
+
+def test_ray_version_everywhere_equals_the_pin():
+    ray = pinned_ray()
+    import ray as ray_pkg
+
+    assert ray_pkg.__version__ == ray
+    assert f"FROM rayproject/ray:{ray}-" in (KUBERAY / "Dockerfile").read_text()
+    for _, doc in docs():
+        if doc["kind"] in ("RayService", "RayJob"):
+            spec = doc["spec"].get("rayClusterConfig") or doc["spec"].get("rayClusterSpec")
+            assert spec["rayVersion"] == ray
+            for template in pod_templates(doc):
+                assert template["spec"]["containers"][0]["image"].endswith(f"-ray{ray}")
+
+
+@pytest.mark.parametrize("kind", ["RayService", "RayJob", "StatefulSet"])
+def test_requests_fit_the_node_size(kind):
+    cpu, mem = parse_cpu(NODE_SIZE["cpu"]), parse_memory(NODE_SIZE["memory"])
+    for _, doc in docs():
+        if doc["kind"] != kind:
+            continue
+        templates = pod_templates(doc) if kind != "StatefulSet" else [doc["spec"]["template"]]
+        for template in templates:
+            for c in template["spec"]["containers"]:
+                req, lim = c["resources"]["requests"], c["resources"]["limits"]
+                assert parse_cpu(str(req["cpu"])) <= parse_cpu(str(lim["cpu"])) <= cpu
+                assert parse_memory(str(req["memory"])) <= parse_memory(str(lim["memory"])) <= mem
+
+
+def test_rbac_scales_in_one_namespace_only_and_reads_nodes():
+    objs = {(d["kind"], d["metadata"]["name"]): d for _, d in docs()}
+    role = objs[("Role", "lwmecps-scaler")]
+    assert role["metadata"]["namespace"] == "edge"
+    writes = [r for r in role["rules"] if set(r["verbs"]) & {"patch", "update", "create", "delete"}]
+    assert writes == [{"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["get", "patch"]}]
+    cluster = objs[("ClusterRole", "lwmecps-node-reader")]
+    assert cluster["rules"] == [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]}]
+
+
+def test_no_real_secret_is_committed():
+    secret = next(d for _, d in docs() if d["kind"] == "Secret")
+    values = [v for k, v in secret["stringData"].items() if "password" in k or "token" in k]
+    assert values and all(v == "REPLACE_ME" for v in values)
+
+
+def test_sweep_job_cleans_up_after_itself():
+    job = next(d for _, d in docs() if d["kind"] == "RayJob")
+    assert job["spec"]["shutdownAfterJobFinishes"] is True and job["spec"]["activeDeadlineSeconds"] > 0
+    assert job["spec"]["entrypoint"].startswith("lwmecps sweep ")
