@@ -37,10 +37,10 @@ up: install
 	$(VENV)/bin/lwmecps up
 
 bench: install
-	$(VENV)/bin/lwmecps bench env
-	$(VENV)/bin/lwmecps bench api
-	$(VENV)/bin/lwmecps bench serve
-	$(VENV)/bin/lwmecps bench train
+	$(VENV)/bin/lwmecps bench report
+
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(VENV)/bin/python -m pytest tests/serve/test_fuzz.py
 
 clean:
 	rm -rf build *.egg-info .pytest_cache

@@ -74,10 +74,31 @@ def _wait_ready(server: MongoServer, timeout: float) -> MongoServer:
     raise RuntimeError(f"MongoDB server did not answer within {timeout} s; see {server.log_path}")
 
 
+def _clear_stale_pid_file(pid_file: Path) -> None:
+    """nx-27017 refuses to start while its pid file names a live process. After a crash (kill -9) the
+    file stays behind, and its PID may be a zombie or reused by another program: only a running
+    nx-27017 keeps the file; anything else is stale and removed."""
+    import psutil
+
+    try:
+        pid = int(pid_file.read_text().strip() or 0)
+    except (OSError, ValueError):
+        pid_file.unlink(missing_ok=True)
+        return
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() != psutil.STATUS_ZOMBIE and any("nx-27017" in part for part in proc.cmdline()):
+            return  # a live server: nx-27017 itself reports the conflict
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        pass
+    pid_file.unlink(missing_ok=True)
+
+
 def start_nx27017(data_dir: Path, port: int, timeout: float = 20.0) -> MongoServer:
     """``nx-27017 --data-dir <data_dir>/mongo -p <port>``: one SQLite file per logical database
     (``--db FILE`` would share one file among all databases); log and pid files stay in ``data_dir``."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    _clear_stale_pid_file(data_dir / "nx-27017.pid")
     log = data_dir / "nx-27017.log"
     cmd = [_bin("nx-27017"), "--data-dir", str(data_dir / "mongo"), "-p", str(port), "--host", "127.0.0.1",
            "--log-file", str(log), "--pid-file", str(data_dir / "nx-27017.pid")]

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     scheduler_poll_s: float = Field(1.0, gt=0, le=60)
     checkpoint_every_iterations: int = Field(5, ge=1, le=10000)
     max_total_episodes: int = Field(100_000, ge=1, description="upper bound accepted for total_episodes")
+    max_training_seconds: float = Field(24 * 3600.0, gt=0, description="wall-clock limit of one training run, s")
+    max_queued_trainings: int = Field(100, ge=1, le=100_000,
+                                      description="created + queued tasks accepted before new ones get 429")
     cancel_grace_s: float = Field(3.0, gt=0, le=60, description="seconds a cancelled training may take to stop cleanly")
 
     # reconciliation, serving and metrics
@@ -64,6 +67,11 @@ class Settings(BaseSettings):
                                                 "a policy forward pass takes well under a millisecond")
     deploy_timeout_s: float = Field(180.0, gt=0, description="seconds a served policy may take to become healthy")
     metrics_sample_s: float = Field(5.0, gt=0, le=3600, description="period of the resource/system samplers")
+
+    # HTTP hardening
+    max_body_bytes: int = Field(1 << 20, ge=1024, le=1 << 30, description="largest request body accepted")
+    cors_origins: list[str] = Field(default_factory=list,
+                                    description="origins allowed by CORS (JSON list); empty: CORS closed")
 
     # auth
     admin_token: SecretStr | None = Field(None, description="LWMECPS_ADMIN_TOKEN: accepted as an admin token")

@@ -81,3 +81,21 @@ def bench_train(
     else:
         rows = [[t, *result[t].values()] for t in types]
         table("Training quality (cost ratios; lower is better)", ["type", *result[types[0]].keys()], rows)
+
+
+@bench_app.command("report")
+def bench_report(
+    train: bool = typer.Option(True, "--train/--no-train", help="include the ~22 min training benchmark"),
+    readme: str = typer.Option("benchmarks/README.md", "--readme", help="report to update"),
+) -> None:
+    """Every benchmark in one go; rewrites the "Latest run" section of benchmarks/README.md."""
+    from pathlib import Path
+
+    from lwmecps.platform.bench.report import run_all, write
+
+    path = Path(readme)
+    if not path.is_file():
+        raise typer.BadParameter(f"{readme} does not exist (run from the repository root)")
+    results = run_all(include_train=train, log=console.print)
+    write(path, results)
+    console.print(f"updated {path} and {path.parent / 'latest.json'}")

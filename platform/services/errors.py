@@ -23,3 +23,7 @@ class Unavailable(RuntimeError):
 
 class Failed(RuntimeError):
     """500 with a detail: a real failure while carrying out a valid request (e.g. a reconciliation run)."""
+
+
+class TooMany(RuntimeError):
+    """429: a limit on how much may wait or run at once is reached."""

@@ -8,7 +8,7 @@ from lwmecps.envs import UnknownGroupError, load_group
 from ..settings import Settings
 from ..store import ACTIVE, STATUSES, Store, parse_id
 from ..training.registry import ParameterError, get_model_type
-from .errors import Conflict, Invalid, NotFound
+from .errors import Conflict, Invalid, NotFound, TooMany
 
 
 class TaskService:
@@ -29,6 +29,10 @@ class TaskService:
             load_group(body["group_id"])
         except UnknownGroupError as exc:
             raise NotFound(str(exc)) from None
+        waiting = self.store.tasks.count(("created", "queued"))
+        if waiting >= self.settings.max_queued_trainings:
+            raise TooMany(f"{waiting} training tasks are already waiting: the queue limit is "
+                          f"{self.settings.max_queued_trainings} (LWMECPS_MAX_QUEUED_TRAININGS); try again later")
         task = self.store.tasks.create({**body, "parameters": params})
         self._kick()
         return task

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +75,14 @@ class TrainingRun:
                 self._log_episodes(first, rows)
                 self.store.tasks.add_episodes(self.oid, first, rows, total)
 
+            started, limit = time.monotonic(), self.settings.max_training_seconds
+
             def on_iteration(iteration: int, _result: dict) -> None:
                 if iteration % self.settings.checkpoint_every_iterations == 0:
                     self._checkpoint(algo, task)
+                if time.monotonic() - started > limit:
+                    raise TimeoutError(f"the task exceeded the wall-clock limit of {limit:g} s "
+                                       f"(LWMECPS_MAX_TRAINING_SECONDS)")
 
             train_episodes(algo, total, done=int(task.get("current_episode", 0)), on_episodes=on_episodes,
                            on_iteration=on_iteration, should_stop=self.cancel.is_set)

@@ -3,23 +3,40 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 
 from lwmecps.envs import UnknownGroupError
 from lwmecps.platform.services.container import Services
-from lwmecps.platform.services.errors import BadRequest, Conflict, Failed, Invalid, NotFound, Unavailable
+from lwmecps.platform.services.errors import (BadRequest, Conflict, Failed, Invalid, NotFound, TooMany,
+                                              Unavailable)
+from lwmecps.platform.settings import get_settings
 from lwmecps.platform.services.health import version
 from lwmecps.platform.store import InvalidIdError
 
+from .limits import BodyLimit
 from .routes import health, models, monitoring, reconcile, sweeps, training
 
 log = logging.getLogger("lwmecps.api")
 
+
+class ErrorBody(BaseModel):
+    detail: str | list[Any] = Field(description="what was wrong (a list of field errors for malformed bodies)")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text} for code, text in (
+        (400, "bad parameters"), (401, "missing or unknown token"), (403, "read-only token on a write route"),
+        (404, "unknown resource"), (409, "conflicts with the resource's state"), (413, "request body too large"),
+        (422, "invalid values"), (429, "a limit is reached"), (500, "a failure while carrying out the request"),
+        (503, "a component (database, Ray) is unavailable"))}
+
 ERROR_STATUS = {NotFound: 404, UnknownGroupError: 404, Conflict: 409, Invalid: 422, InvalidIdError: 422,
-                BadRequest: 400, Unavailable: 503, Failed: 500}
+                BadRequest: 400, Unavailable: 503, Failed: 500, TooMany: 429}
 
 
 def create_app(services: Services | None = None) -> FastAPI:
@@ -27,9 +44,16 @@ def create_app(services: Services | None = None) -> FastAPI:
                   description="Train, reconcile, deploy and watch edge-cluster replica policies. "
                               "Every route needs `Authorization: Bearer <token>`.")
     app.state.services = services
+    settings = services.settings if services is not None else get_settings()
+    if settings.cors_origins:  # closed unless configured: browsers elsewhere get no CORS headers
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     for router in (training.router, reconcile.router, models.router, sweeps.router, monitoring.router,
                    health.router):
-        app.include_router(router, prefix="/api/v1")
+        app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
 
     for exc_type, code in ERROR_STATUS.items():
         app.add_exception_handler(exc_type, _handler(code))

@@ -120,6 +120,15 @@ def test_system_metrics(api, ppo_checkpoint):
     assert body["kubernetes"]["status"] == "not_configured" and body["kubernetes"]["node_count"] is None
     assert "no Kubernetes cluster is configured" in body["kubernetes"]["detail"]
     assert body["training"]["active_tasks"] == 0 and body["training"]["completed_tasks"] == 1
+    # a task timed as the scheduler and the runner time it (dates set by $set updates)
+    tasks = api.services.store.tasks
+    t = tasks.create({"name": "timed", "model_type": "ppo", "parameters": {}, "total_episodes": 1,
+                      "group_id": "profile-a"})
+    start = datetime.now(timezone.utc) - timedelta(seconds=90)
+    tasks.transition(t["_id"], ("created",), "running", started_at=start)
+    tasks.transition(t["_id"], ("running",), "completed", finished_at=start + timedelta(seconds=90))
+    body = api.get("/api/v1/metrics", headers=api.read).json()
+    assert body["training"]["completed_tasks"] == 2 and body["training"]["average_training_time"] == "1m 30s"
 
 
 @pytest.mark.parametrize("query, code, words", [

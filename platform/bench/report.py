@@ -1,0 +1,65 @@
+"""``lwmecps bench report`` (``make bench``): run every benchmark, one after the other on this machine,
+and rewrite the "Latest run" section of ``benchmarks/README.md`` with their figures (the sections
+above it explain each benchmark and keep the history)."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+BEGIN, END = "<!-- latest:begin (written by `lwmecps bench report`) -->", "<!-- latest:end -->"
+KEYS = {
+    "env": ("single_vs_cartpole", "batched_256_vs_single"),
+    "api": ("serve_vs_direct_rps", "serve_p50_ms", "serve_p99_ms", "direct_p50_ms", "proxy"),
+    "serve": ("serve_p50_ms", "serve_p99_ms", "serve_rps_1", "serve_rps_2", "inproc_p50_ms"),
+    "train": ("best_vs_causal_a", "best_vs_causal_b"),
+}
+
+
+def machine() -> str:
+    import numpy
+
+    cores = os.cpu_count()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{platform.machine()}, {cores} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}, "
+            f"numpy {numpy.__version__}")
+
+
+def run_all(include_train: bool = True, log: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
+    from . import api_latency, env_throughput, serve_latency, train_quality
+
+    results = {"env": env_throughput.run(log=log), "api": api_latency.run(log=log),
+               "serve": serve_latency.run(log=log)}
+    if include_train:
+        results["train"] = train_quality.run(log=log)
+    return results
+
+
+def section(results: dict[str, dict[str, Any]]) -> str:
+    lines = [BEGIN, "", f"## Latest run — {date.today().isoformat()}, `make bench`", "",
+             f"Machine: {machine()}.", "", "| benchmark | figure | value |", "|---|---|---|"]
+    for name, keys in KEYS.items():
+        for key in keys:
+            if name in results and key in results[name]:
+                lines.append(f"| {name} | `{key}` | {results[name][key]} |")
+    if "train" in results:
+        for t, row in results["train"].items():
+            if isinstance(row, dict) and "vs_causal_a" in row:
+                lines.append(f"| train | `{t}` vs causal-oracle a / b | {row['vs_causal_a']} / {row['vs_causal_b']} |")
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def write(readme: Path, results: dict[str, dict[str, Any]]) -> None:
+    text = readme.read_text()
+    block = section(results)
+    if BEGIN in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    readme.write_text(text)
+    (readme.parent / "latest.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
