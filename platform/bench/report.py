@@ -40,8 +40,12 @@ def run_all(include_train: bool = True, log: Callable[[str], None] = print) -> d
 
 
 def section(results: dict[str, dict[str, Any]]) -> str:
-    lines = [BEGIN, "", f"## Latest run — {date.today().isoformat()}, `make bench`", "",
-             f"Machine: {machine()}.", "", "| benchmark | figure | value |", "|---|---|---|"]
+    command = "make bench" if "train" in results else "lwmecps bench report --no-train"
+    lines = [BEGIN, "", f"## Latest run — {date.today().isoformat()}, `{command}`", "",
+             f"Machine: {machine()}. Goals: `single_vs_cartpole` >= 0.5, `batched_256_vs_single` >= 20, "
+             f"`serve_vs_direct_rps` >= 0.5" + ("." if "train" in results else
+                                                 "; the training benchmark was not run (see its section)."),
+             "", "| benchmark | figure | value |", "|---|---|---|"]
     for name, keys in KEYS.items():
         for key in keys:
             if name in results and key in results[name]:
