@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 DEPS   := $(VENV)/.deps-stamp
 LINKS  := $(VENV)/.links-stamp
-SOURCES := $(shell find platform envs serve configs -name '*.py' -o -name '*.yaml' 2>/dev/null)
+SOURCES := $(shell find platform envs serve configs -name '*.py' -o -name '*.yaml' -o -path '*/static/*' -type f 2>/dev/null)
 PYTEST_ARGS ?=
 
 export OMP_NUM_THREADS ?= 1

@@ -55,6 +55,8 @@ def create_app(services: Services | None = None) -> FastAPI:
                    health.router):
         app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
 
+    _mount_console(app)
+
     for exc_type, code in ERROR_STATUS.items():
         app.add_exception_handler(exc_type, _handler(code))
 
@@ -70,6 +72,22 @@ def create_app(services: Services | None = None) -> FastAPI:
         return JSONResponse({"detail": f"internal error (reference {ref})"}, status_code=500)
 
     return app
+
+
+def _mount_console(app: FastAPI) -> None:
+    """The web console (static files in the package) at ``/console/``; ``/`` leads there."""
+    from importlib import resources
+
+    from fastapi.responses import RedirectResponse
+    from fastapi.staticfiles import StaticFiles
+
+    folder = resources.files("lwmecps.serve").joinpath("static/console")
+    # follow_symlink: a strict editable install links the files in from the source tree
+    app.mount("/console", StaticFiles(directory=str(folder), html=True, follow_symlink=True), name="console")
+
+    @app.get("/", include_in_schema=False)
+    def root():
+        return RedirectResponse("/console/")
 
 
 def _handler(code: int):

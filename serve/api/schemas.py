@@ -85,6 +85,7 @@ class Health(BaseModel):
     components: dict[str, str]
     version: str
     uptime: str
+    dashboard_url: str | None = Field(None, description="the Ray dashboard, as seen from this request's host")
 
 
 class ErrorBody(BaseModel):

@@ -172,6 +172,16 @@ class GroupList(BaseModel):
     groups: list[GroupOut]
 
 
+class ModelTypeOut(BaseModel):
+    name: str
+    description: str
+    parameters: list[str]
+
+
+class ModelTypeList(BaseModel):
+    model_types: list[ModelTypeOut]
+
+
 def model_out(m: dict[str, Any]) -> ModelOut:
     dep = m.get("deployment")
     return ModelOut(

@@ -1,7 +1,7 @@
 """/api/v1/health: the system and its components."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from lwmecps.platform.services.health import health
 
@@ -12,6 +12,8 @@ router = APIRouter(tags=["monitoring"])
 
 
 @router.get("/health", response_model=Health)
-def get_health(services: ServicesDep, _: ReadRole):
+def get_health(request: Request, services: ServicesDep, _: ReadRole):
     """``healthy`` / ``degraded`` / ``unhealthy`` with each component checked for real."""
-    return health(services.store, services.settings)
+    host = request.url.hostname or "localhost"
+    return {**health(services.store, services.settings),
+            "dashboard_url": f"http://{host}:{services.settings.dashboard_port}"}

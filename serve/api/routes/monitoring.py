@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from lwmecps.envs import known_groups, load_group
 
 from ..deps import ReadRole, ServicesDep
-from ..schemas_models import GroupList, SystemMetrics
+from ..schemas_models import GroupList, ModelTypeList, SystemMetrics
 
 router = APIRouter(tags=["monitoring"])
 
@@ -19,6 +19,16 @@ def list_groups(_: ReadRole):
     groups = [load_group(name) for name in known_groups()]
     return {"groups": [{"group_id": g.name, "description": g.spec.description, "node_count": g.n_nodes,
                         "nodes": [nd.name for nd in g.spec.nodes]} for g in groups]}
+
+
+@router.get("/model-types", response_model=ModelTypeList)
+def list_model_types(_: ReadRole):
+    """The model types a training task accepts, with their parameters (the API's keys)."""
+    from lwmecps.platform.training.registry import COMMON_PARAMS, MODEL_TYPES, SPEC_PARAMS
+
+    return {"model_types": [{"name": mt.name, "description": mt.description,
+                             "parameters": sorted({**SPEC_PARAMS, **COMMON_PARAMS, **mt.extra})}
+                            for mt in MODEL_TYPES.values()]}
 
 
 @router.get("/metrics", response_model=SystemMetrics)

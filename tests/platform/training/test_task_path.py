@@ -12,7 +12,7 @@ from lwmecps.platform.training.quality import EVAL_SEED, model_quality
 from lwmecps.platform.training.registry import MODEL_TYPES
 from lwmecps.platform.training.runner import TrainingRun
 
-BUDGET = {"ppo": 16, "dqn": 16, "sac": 12, "td3": 12, "q_learning": 64}  # episodes: tiny, but enough to learn
+BUDGET = {"ppo": 16, "dqn": 24, "sac": 12, "td3": 12, "q_learning": 64}  # episodes: tiny, but enough to learn
 
 
 SPEC_TYPES = {"q_learning", "dqn", "ppo", "sac", "td3"}  # the API spec's model types; extras: appo, impala, tqc
