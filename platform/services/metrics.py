@@ -1,12 +1,11 @@
 """The metrics routes: a served model's request and resource series, and the system's."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from ..serving.series import bucket, parse_window
 from ..settings import Settings
-from ..store import ACTIVE, Store
+from ..store import ACTIVE, Store, as_utc
 from ..store.samples import SYSTEM
 from .health import kubernetes_status
 from .models import ModelService
@@ -22,13 +21,6 @@ def duration(seconds: float) -> str:
         m, r = divmod(s, 60)
         return f"{m}m" if r == 0 else f"{m}m {r}s"
     return f"{s}s"
-
-
-def _as_datetime(value) -> datetime:
-    """nx-27017 gives back a date set by ``$set`` in ``find_one_and_update`` as an ISO string."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class MetricsService:
@@ -64,7 +56,7 @@ class MetricsService:
 
     def _training(self) -> dict[str, Any]:
         tasks = self.store.tasks
-        times = [(_as_datetime(t["finished_at"]) - _as_datetime(t["started_at"])).total_seconds()
+        times = [(as_utc(t["finished_at"]) - as_utc(t["started_at"])).total_seconds()
                  for t in tasks.tasks.find({"status": "completed", "started_at": {"$exists": True},
                                             "finished_at": {"$exists": True}}, {"started_at": 1, "finished_at": 1})]
         return {"active_tasks": tasks.count(ACTIVE), "completed_tasks": tasks.count(("completed",)),

@@ -5,6 +5,7 @@ import math
 from typing import Any
 
 from lwmecps.envs import load_group
+from lwmecps.envs.simulator import OBS_PER_NODE
 
 from ..serving.deployer import Deployer, app_name
 from ..serving.quantities import QuantityError, parse_cpu, parse_memory
@@ -101,10 +102,10 @@ class ModelService:
             detail = f"; deployment is {state}" if state else ""
             raise Conflict(f"model {model_id} is not serving (status {model['status']}{detail}); deploy it first")
         nodes = [nd.name for nd in load_group(model["group_id"]).spec.nodes]
-        size = 6 * len(nodes) + 2
+        size = OBS_PER_NODE * len(nodes) + 2
         if len(observation) != size:
             raise Invalid(f"observation has {len(observation)} values; model {model_id} (group "
-                          f"{model['group_id']}, {len(nodes)} nodes) takes {size}: 6 per node + time of day")
+                          f"{model['group_id']}, {len(nodes)} nodes) takes {size}: {OBS_PER_NODE} per node + time of day")
         if not all(math.isfinite(x) for x in observation):
             raise Invalid("observation values must be finite numbers")
         try:

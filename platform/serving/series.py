@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from ..services.errors import BadRequest
+from ..store.client import as_utc
 
 INTERVALS = {"1m": 60, "5m": 300, "1h": 3600}
 DEFAULT_WINDOW_S = 3600
@@ -23,7 +24,7 @@ def _parse_time(name: str, value: str) -> datetime:
         ts = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
     except (ValueError, AttributeError):
         raise BadRequest(f"{name}={value!r} is not an ISO 8601 time (e.g. 2024-03-20T12:00:00Z)") from None
-    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+    return as_utc(ts)
 
 
 def parse_window(start_time: str | None, end_time: str | None, interval: str | None,
@@ -54,8 +55,7 @@ def bucket(samples: list[dict[str, Any]], start: datetime, seconds: int,
         raise ValueError(f"unknown aggregation {how!r}")
     groups: dict[int, list[float]] = {}
     for s in samples:
-        ts = s["ts"] if s["ts"].tzinfo else s["ts"].replace(tzinfo=timezone.utc)
-        k = int((ts - start).total_seconds() // seconds)
+        k = int((as_utc(s["ts"]) - start).total_seconds() // seconds)
         groups.setdefault(k, []).append(value(s) if value else 1.0)
     values, stamps = [], []
     for k in sorted(groups):

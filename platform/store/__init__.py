@@ -1,5 +1,5 @@
 """Persistence: pymongo repositories, one per collection, over a real MongoDB wire server."""
-from .client import InvalidIdError, close_all, ensure_indexes, get_db, parse_id
+from .client import InvalidIdError, as_utc, close_all, ensure_indexes, get_db, parse_id
 from .models import MODEL_STATUSES, ModelRepository
 from .reconciliations import ReconciliationRepository
 from .samples import SampleRepository
@@ -29,5 +29,5 @@ class Store:
         return self
 
 
-__all__ = ["ACTIVE", "FINISHED", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "ReconciliationRepository", "STATUSES", "SampleRepository", "SweepRepository", "Store",
+__all__ = ["ACTIVE", "as_utc", "FINISHED", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "ReconciliationRepository", "STATUSES", "SampleRepository", "SweepRepository", "Store",
            "TaskRepository", "TokenRepository", "close_all", "ensure_indexes", "get_db", "parse_id"]

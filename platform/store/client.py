@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timezone
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -24,6 +25,14 @@ def parse_id(value: str, what: str = "id") -> ObjectId:
         return ObjectId(value)
     except InvalidId:
         raise InvalidIdError(f"malformed {what} {value!r}: expected 24 hexadecimal characters") from None
+
+
+def as_utc(value: datetime | str) -> datetime:
+    """A stored date as an aware UTC datetime. nx-27017 gives back a date written by ``$set`` in
+    ``find_one_and_update`` as an ISO string, and a naive datetime means UTC in this project."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def get_db(uri: str, name: str) -> Database:

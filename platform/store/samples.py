@@ -7,11 +7,13 @@ not match ``null``), ``ts`` (UTC datetime) and the values.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.database import Database
+
+from .client import as_utc
 
 KINDS = ("request", "resource", "system")
 SYSTEM = "system"
@@ -35,11 +37,8 @@ class SampleRepository:
         pad = timedelta(seconds=1)
         query = {"kind": kind, "model_id": model_id, "ts": {"$gte": start - pad, "$lt": end + pad}}
         docs = self.samples.find(query, {"_id": 0}).sort("ts", ASCENDING).limit(limit)
-        return [d for d in docs if start <= _aware(d["ts"]) < end]
+        return [d for d in docs if start <= as_utc(d["ts"]) < end]
 
     def delete_model(self, model_id: str) -> None:
         self.samples.delete_many({"model_id": model_id})
 
-
-def _aware(ts: datetime) -> datetime:
-    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
