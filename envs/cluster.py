@@ -13,6 +13,7 @@ from numba import njit
 from .config import EnvParams
 from .groups import WorkloadGroup, load_group
 from .noise import poisson_tables, station_users
+from .randomise import MAX_STATION_USERS, episode_means, is_randomised
 from .simulator import N_INFO, OBS_PER_NODE, pack_params, step_batch, step_batch_parallel, time_of_day
 
 # From this batch size on, clusters are stepped by numba's thread pool (chunks of 32 per thread);
@@ -46,14 +47,14 @@ def first_bad_action(action, caps):
 
 
 @njit(cache=True)
-def realised_users(means, cdf, scale, key, start, steps, noise):
+def realised_users(means, cdf, tabled, key, start, steps, noise):
     """Users per station for each step of an episode, exactly as the simulator draws them."""
     day, n = means.shape
     out = np.empty((steps, n))
     for t in range(steps):
         interval = start + t + day
         for j in range(n):
-            out[t, j] = station_users(means, cdf, scale[j], interval % day, key, interval, j, noise)
+            out[t, j] = station_users(means, cdf, tabled, interval % day, key, interval, j, noise)
     return out
 
 
@@ -70,10 +71,15 @@ class ClusterSim:
         self.cdf = poisson_tables(self.means)
         # the group's station shares, and the per-episode multipliers of each station's mean users
         self.shares = self.means.sum(axis=0) / self.means.sum()
-        if self.params.station_share_alpha > 0 and self.means.sum(axis=1).max() > 700:
-            raise ValueError(f"station_share_alpha > 0 supports groups of up to 700 users per interval; "
-                             f"{self.group.name!r} has {self.means.sum(axis=1).max():.0f}")
-        self.scale = np.ones((batch, self.group.n_nodes))
+        self.randomised = is_randomised(self.params)
+        if self.randomised and self.means.sum(axis=1).max() > MAX_STATION_USERS:
+            raise ValueError(f"workload randomisation supports groups of up to {MAX_STATION_USERS:.0f} users per "
+                             f"interval; {self.group.name!r} has {self.means.sum(axis=1).max():.0f}")
+        # each cluster's episode mean curve, and whether it is the group's own (precomputed tables);
+        # without randomisation a read-only view of ``means`` (edits of ``means`` reach every slot)
+        self.ep_means = (np.repeat(self.means[None], batch, axis=0) if self.randomised
+                         else np.broadcast_to(self.means[None], (batch, *self.means.shape)))
+        self.tabled = np.ones(batch, dtype=np.bool_)
         self.intervals_per_day = self.means.shape[0]
         self.tod = time_of_day(self.intervals_per_day)
         self.n = self.group.n_nodes
@@ -105,22 +111,21 @@ class ClusterSim:
         The first observation is the measurement of the interval before the start, run on
         ``initial_replicas`` everywhere (as if the cluster had been running that way).
 
-        With ``station_share_alpha = a > 0`` each episode also draws its station shares
-        ``s ~ Dirichlet(a * n * shares)`` (mean: the group's shares) and scales station j's mean
-        users by ``s_j / shares_j``: the aggregate load stays the group's, its split changes.
+        With workload randomisation on (``station_share_alpha``, ``random_day_prob``, ...: see
+        ``lwmecps.envs.randomise``) each episode also draws its own mean curve.
         """
         slots = np.asarray(slots, dtype=np.int64)
-        alpha = self.params.station_share_alpha
         for b, rng in zip(slots, rngs):
             start = int(rng.integers(self.intervals_per_day)) if self.params.random_start else 0
             self.clock[b] = (-1, start, int(rng.integers(1, 2**62)))
-            if alpha > 0:  # drawn after the start and key, so alpha = 0 keeps every episode as before
-                self.scale[b] = rng.dirichlet(alpha * self.n * self.shares) / self.shares
+            if self.randomised:  # drawn after the start and key: without it every episode is as before
+                self.ep_means[b] = episode_means(self.means, self.shares, self.params, rng)
+                self.tabled[b] = False
         self.state[slots] = 0.0
         self.state[slots, : self.n] = self.params.initial_replicas
         self.info[:, slots] = 0.0
         self.action[slots] = self.params.initial_replicas
-        self._kernel(slots)(slots, self.means, self.cdf, self.scale, self.tod, self.caps, self.prm, self.state, self.clock,
+        self._kernel(slots)(slots, self.ep_means, self.cdf, self.tabled, self.tod, self.caps, self.prm, self.state, self.clock,
                             self.action, self.obs, self.info, self.node_out)
 
     def step(self, action: np.ndarray) -> None:
@@ -132,7 +137,7 @@ class ClusterSim:
                 f"action {action[b].tolist()} is outside the action space: node {j} "
                 f"({self.group.spec.nodes[j].name}) takes 0..{int(self.caps[j])} replicas, got {int(action[b, j])}"
             )
-        self._kernel(self._all)(self._all, self.means, self.cdf, self.scale, self.tod, self.caps, self.prm, self.state,
+        self._kernel(self._all)(self._all, self.ep_means, self.cdf, self.tabled, self.tod, self.caps, self.prm, self.state,
                                 self.clock, action, self.obs, self.info, self.node_out)
 
     @staticmethod
@@ -152,10 +157,10 @@ class ClusterSim:
 
     def episode_users(self, b: int = 0) -> np.ndarray:
         """Realised users per station for every step of slot ``b``'s episode (what an oracle knows)."""
-        return realised_users(self.means, self.cdf, self.scale[b], self.clock[b, 2], self.clock[b, 1],
+        return realised_users(self.ep_means[b], self.cdf, self.tabled[b], self.clock[b, 2], self.clock[b, 1],
                               self.steps_per_episode, bool(self.params.noise))
 
     def episode_mean_users(self, b: int = 0) -> np.ndarray:
         """The episode's mean users for every step (what a causal planner knows)."""
         idx = (self.clock[b, 1] + np.arange(self.steps_per_episode)) % self.intervals_per_day
-        return self.means[idx] * self.scale[b]
+        return self.ep_means[b][idx]

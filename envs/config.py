@@ -48,6 +48,13 @@ class EnvParams(BaseModel):
     noise: bool = True
     load_ema: float = Field(0.5, gt=0, le=1)
     station_share_alpha: float = Field(0.0, ge=0, le=1e4, description="per-episode Dirichlet share concentration")
+    # per-episode workload randomisation (training); see lwmecps.envs.randomise for the formulas
+    random_day_prob: float = Field(0.0, ge=0, le=1, description="share of episodes on a random daily shape")
+    day_shift_hours: float = Field(0.0, ge=0, le=12, description="max shift of the group's daily curve, h")
+    day_amplitude_min: float = Field(1.0, ge=0, le=5, description="least amplitude factor of the daily curve")
+    day_amplitude_max: float = Field(1.0, ge=0, le=5, description="largest amplitude factor of the daily curve")
+    load_level_min: float = Field(1.0, gt=0, le=10, description="least multiplier of the mean users")
+    load_level_max: float = Field(1.0, gt=0, le=10, description="largest multiplier of the mean users")
     reward: RewardWeights = RewardWeights()
 
     @classmethod
@@ -65,6 +72,9 @@ class EnvParams(BaseModel):
             raise ValueError(f"invalid env params: {_errors(exc)}") from None
         if params.startup_delay_s > params.decision_interval_s:
             raise ValueError("invalid env params: startup_delay_s must not exceed decision_interval_s")
+        for low in ("day_amplitude", "load_level"):
+            if getattr(params, f"{low}_min") > getattr(params, f"{low}_max"):
+                raise ValueError(f"invalid env params: {low}_min must not exceed {low}_max")
         if params.timeout_ms <= params.base_network_ms:
             raise ValueError("invalid env params: timeout_ms must exceed base_network_ms")
         return params

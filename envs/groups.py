@@ -9,15 +9,22 @@ generates the per-slot users deterministically:
 2. split over stations: each slot's users are assigned by a multinomial draw with the station
    ``shares`` (testbed facts) or with shares from ``Dirichlet(dirichlet_alpha)`` (synthetic groups).
 
+Every group has a ``role`` in the evaluation protocol: ``train`` (trained on: ``profile-a``),
+``validation`` (every choice — checkpoint selection, defaults such as the randomisation ranges,
+hyperparameters — is made here), ``heldout`` (reported, never used to choose anything) or
+``other`` (e.g. clusters of another shape). ``groups_with_role(role)`` lists them.
+
 Unknown names raise ``UnknownGroupError`` naming the known groups; malformed files raise
 ``GroupFileError`` naming the file and the field.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import yaml
@@ -75,10 +82,14 @@ class StationSpec(BaseModel):
         return self
 
 
+ROLES = ("train", "validation", "heldout", "other")
+
+
 class GroupSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
     description: str = ""
+    role: Literal["train", "validation", "heldout", "other"] = "other"
     slot_s: float = Field(10.0, gt=0)
     slots: int = Field(8640, gt=0)
     nodes: list[NodeSpec] = Field(min_length=1, max_length=64)
@@ -120,12 +131,29 @@ class WorkloadGroup:
         return self.users.reshape(-1, per, self.n_nodes).mean(axis=1)
 
 
+def group_fingerprint(group: WorkloadGroup) -> str:
+    """sha256 (hex) of a loaded group's content: its spec as JSON and its ``users`` array (dtype, shape,
+    bytes). An edited group file, or a change in how users are generated, gives another fingerprint."""
+    users = np.ascontiguousarray(group.users)
+    digest = hashlib.sha256(group.spec.model_dump_json().encode())
+    digest.update(f"|{users.dtype.str}|{users.shape}|".encode())
+    digest.update(users.tobytes())
+    return digest.hexdigest()
+
+
 def groups_dir() -> Path:
     return Path(str(resources.files("lwmecps.configs").joinpath("groups")))
 
 
 def known_groups() -> list[str]:
     return sorted(p.stem for p in groups_dir().glob("*.yaml"))
+
+
+def groups_with_role(role: str) -> list[str]:
+    """Names of the shipped groups with ``role`` (one of ``ROLES``), sorted."""
+    if role not in ROLES:
+        raise ValueError(f"unknown group role {role!r}; roles: {', '.join(ROLES)}")
+    return [name for name in known_groups() if load_group(name).spec.role == role]
 
 
 def load_group(name: str) -> WorkloadGroup:
@@ -135,7 +163,7 @@ def load_group(name: str) -> WorkloadGroup:
     return _load_cached(name)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def _load_cached(name: str) -> WorkloadGroup:
     return load_group_file(groups_dir() / f"{name}.yaml")
 

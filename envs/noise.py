@@ -66,16 +66,17 @@ def noisy_users(cdf, d, key, interval, station):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
-def station_users(means, cdf, scale, d, key, interval, station, noise):
-    """Users of ``station`` in interval ``d``: mean ``m = means[d, j] * scale``, Poisson-noised.
+def station_users(means, cdf, tabled, d, key, interval, station, noise):
+    """Users of ``station`` in interval ``d``: mean ``m = means[d, station]``, Poisson-noised.
 
-    With ``scale == 1`` the precomputed tables of ``means`` are used; otherwise the same uniform is
-    inverted by the Poisson recurrence from k = 0 (the scaled means are bounded by the group's
-    total users, checked <= 700 where ``scale`` is drawn, so ``exp(-m)`` does not underflow).
+    ``means`` is the episode's mean curve; when ``tabled`` it is the group's own, whose precomputed
+    tables ``cdf`` are used; otherwise the same uniform is inverted by the Poisson recurrence from
+    k = 0 (episode means are bounded by 700 users per station where they are drawn, so ``exp(-m)``
+    does not underflow).
     """
-    if scale == 1.0:
+    if tabled:
         return noisy_users(cdf, d, key, interval, station) if noise else means[d, station]
-    m = means[d, station] * scale
+    m = means[d, station]
     if not noise:
         return m
     u = uniform(key, interval, station)

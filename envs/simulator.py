@@ -2,9 +2,8 @@
 
 Model (per interval ``t`` of ``interval_s`` seconds; stations ``j`` = nodes, one station per node):
 
-* users ``u_j``: the group's mean users of station ``j`` over the interval times the episode's
-  station scale ``scale_j`` (1 unless ``station_share_alpha`` > 0 redraws the station shares per
-  episode), Poisson-noised when ``noise`` is on (inversion of a uniform that is a hash of (episode
+* users ``u_j``: the episode's mean users of station ``j`` over the interval (the group's own
+  curve, unless the episode's workload is randomised: ``lwmecps.envs.randomise``), Poisson-noised when ``noise`` is on (inversion of a uniform that is a hash of (episode
   key, interval, station), so a batch and N single envs with the same seeds draw the very same
   numbers);
 * arrivals ``lam_j = u_j * request_rate_per_user + retry_j`` req/s, where ``retry_j`` carries the
@@ -217,29 +216,29 @@ def mixture_p95(comp, weight, t_out, idle_ms, mu, guess):
 # ---- a whole step, batched -----------------------------------------------------------------------
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def step_batch(idx, means, cdf, scale, tod, caps, prm, state, clock, action, obs, info, node_out):
+def step_batch(idx, means, cdf, tabled, tod, caps, prm, state, clock, action, obs, info, node_out):
     """Advance the clusters listed in ``idx`` by one decision interval (one thread)."""
-    _step_some(idx, 0, idx.shape[0], means, cdf, scale, tod, caps, prm, state, clock, action, obs, info, node_out)
+    _step_some(idx, 0, idx.shape[0], means, cdf, tabled, tod, caps, prm, state, clock, action, obs, info, node_out)
 
 
 _CHUNK = 32
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
-def step_batch_parallel(idx, means, cdf, scale, tod, caps, prm, state, clock, action, obs, info, node_out):
+def step_batch_parallel(idx, means, cdf, tabled, tod, caps, prm, state, clock, action, obs, info, node_out):
     """``step_batch`` over chunks of 32 clusters in parallel threads (for large batches)."""
     m = idx.shape[0]
     for c in prange((m + _CHUNK - 1) // _CHUNK):
-        _step_some(idx, c * _CHUNK, min(m, (c + 1) * _CHUNK), means, cdf, scale, tod, caps, prm, state, clock, action,
+        _step_some(idx, c * _CHUNK, min(m, (c + 1) * _CHUNK), means, cdf, tabled, tod, caps, prm, state, clock, action,
                    obs, info, node_out)
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def _step_some(idx, first, last, means, cdf, scale, tod, caps, prm, state, clock, action, obs, info, node_out):
+def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, clock, action, obs, info, node_out):
     """Advance clusters ``idx[first:last]`` by one decision interval.
 
-    ``means[d, j]``: group mean users per interval of the day; ``cdf``: ``poisson_tables(means)``;
-    ``scale[b, j]``: the episode's multiplier of station j's mean users (1: the group's shares);
+    ``means[b, d, j]``: cluster b's episode mean users per interval of the day; ``cdf``: the
+    group's ``poisson_tables``, used where ``tabled[b]`` (the episode runs on the group's own curve);
     ``tod[d]``: sin, cos of the time of day of interval d; ``caps[j]``: max replicas of node j;
     ``state[b]``: replicas (n), retry req/s (n), smoothed load (n); ``clock[b]``: step t, start
     interval, noise key; ``action[b]``: the new replicas. Writes the next observation ``obs[b]``,
@@ -270,7 +269,7 @@ def _step_some(idx, first, last, means, cdf, scale, tod, caps, prm, state, clock
         key = clock[b, 2]
         raised, switches, total_rep, users, arr = False, 0.0, 0.0, 0.0, 0.0
         for j in range(n):
-            u = station_users(means, cdf, scale[b, j], d, key, interval, j, noise)
+            u = station_users(means[b], cdf, tabled[b], d, key, interval, j, noise)
             users += u
             lam[j] = u * rate + state[b, n + j]
             arr += lam[j]

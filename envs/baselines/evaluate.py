@@ -21,15 +21,23 @@ def evaluate(policy: Policy, group: str = "profile-a", seed: int = 0, episodes: 
 
     Episode ``e`` is reset with seed ``seed + e``, so every policy evaluated with the same
     arguments meets the very same workloads (start times and noise).
+
+    A policy that sets ``bound`` in ``reset`` (``oracle``: a lower bound on any policy's total cost
+    of the episode, not a plan's cost) reports that bound as ``cost`` (and ``-bound`` as
+    ``reward``); the figures of the plan it plays are then not the bound's, so ``latency_ms``,
+    ``p95_latency_ms``, ``success_rate`` and ``replicas`` are ``None`` and the executed plan's cost
+    is ``plan_cost``.
     """
     if not isinstance(episodes, (int, np.integer)) or episodes < 1:
         raise ValueError(f"episodes must be a positive integer, got {episodes!r}")
     env = env or EdgeClusterEnv(group=group, params=params)
     sums = dict.fromkeys(EVAL_FIELDS, 0.0)
-    steps = 0
+    steps, bound = 0, None
     for ep in range(episodes):
         obs, _ = env.reset(seed=seed + ep)
         policy.reset(env)
+        if getattr(policy, "bound", None) is not None:
+            bound = (bound or 0.0) + policy.bound
         done = False
         while not done:
             obs, reward, terminated, truncated, info = env.step(policy.act(obs, env))
@@ -45,4 +53,6 @@ def evaluate(policy: Policy, group: str = "profile-a", seed: int = 0, episodes: 
                 on_step(steps, info)
     out: dict[str, Any] = {k: v / steps for k, v in sums.items()}
     out.update(episodes=int(episodes), steps=steps)
+    if bound is not None:
+        out.update({k: None for k in EVAL_FIELDS}, plan_cost=out["cost"], cost=bound / steps, reward=-bound / steps)
     return out

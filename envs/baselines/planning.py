@@ -222,9 +222,10 @@ def _node_cost(users, j, level, prm):
 
 
 class OraclePolicy(_Planner):
-    """Clairvoyant: plans on the realised users of every interval of the episode."""
+    """``oracle-plan``: clairvoyant, plans on the realised users of every interval of the episode
+    (without the retries that carry over), executed in the env: not a bound (see ``bound``)."""
 
-    name = "oracle"
+    name = "oracle-plan"
 
     def _users(self, sim):
         return sim.episode_users()[:, None, :]
@@ -249,7 +250,7 @@ class CausalOraclePolicy(_Planner):
         return rng.poisson(means[:, None, :], size=(means.shape[0], self.samples, means.shape[1])).astype(float)
 
     def _costs(self, sim, configs):
-        if not np.all(sim.scale[0] == 1.0):  # an episode with its own station shares: plan it alone
+        if not sim.tabled[0]:  # an episode with its own (randomised) mean curve: plan it alone
             return super()._costs(sim, configs)
         # the expected cost of an interval depends only on its interval of the day: compute the
         # whole day once per (group, params, samples) and rotate it to the episode's start

@@ -16,7 +16,7 @@ KEYS = {
     "env": ("single_vs_cartpole", "batched_256_vs_single"),
     "api": ("serve_vs_direct_rps", "serve_p50_ms", "serve_p99_ms", "direct_p50_ms", "proxy"),
     "serve": ("serve_p50_ms", "serve_p99_ms", "serve_rps_1", "serve_rps_2", "inproc_p50_ms"),
-    "train": ("best_vs_causal_a", "best_vs_causal_b"),
+    "train": ("best_vs_causal_a", "best_vs_causal_heldout", "seeds"),
 }
 
 
@@ -29,13 +29,14 @@ def machine() -> str:
             f"numpy {numpy.__version__}")
 
 
-def run_all(include_train: bool = True, log: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
+def run_all(include_train: bool = True, train_budget_s: float | None = None,
+            log: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
     from . import api_latency, env_throughput, serve_latency, train_quality
 
     results = {"env": env_throughput.run(log=log), "api": api_latency.run(log=log),
                "serve": serve_latency.run(log=log)}
     if include_train:
-        results["train"] = train_quality.run(log=log)
+        results["train"] = train_quality.run(budget_s=train_budget_s, log=log)
     return results
 
 
@@ -51,11 +52,31 @@ def section(results: dict[str, dict[str, Any]]) -> str:
             if name in results and key in results[name]:
                 lines.append(f"| {name} | `{key}` | {results[name][key]} |")
     if "train" in results:
-        for t, row in results["train"].items():
-            if isinstance(row, dict) and "vs_causal_a" in row:
-                lines.append(f"| train | `{t}` vs causal-oracle a / b | {row['vs_causal_a']} / {row['vs_causal_b']} |")
+        lines += train_table(results["train"])
     lines += ["", END]
     return "\n".join(lines)
+
+
+TRAIN_COLUMNS = ("vs_causal_a", "vs_causal_a_sd", "vs_best_static_a", "vs_hpa_tuned_a", "vs_oracle_a",
+                 "vs_causal_heldout", "vs_causal_heldout_worst", "vs_best_static_heldout", "vs_hpa_tuned_heldout",
+                 "vs_static_trained_heldout", "time_to_1_05_s", "env_steps", "wall_s")
+
+
+def train_table(train: dict[str, Any]) -> list[str]:
+    """The training benchmark's rows, exactly as ``lwmecps bench train`` computed them."""
+    setup = train.get("setup", {})
+    types = [t for t, row in train.items() if isinstance(row, dict) and "vs_causal_a" in row]
+    lines = ["", f"Training benchmark: seeds {train.get('seeds')}, {setup.get('days')} evaluation days per group, "
+             f"budget (training s) {setup.get('budget_s')}; held-out suite {setup.get('heldout')}; "
+             f"selection on {setup.get('validation')}. Ratios are per-step costs (lower is better).", "",
+             "| type | " + " | ".join(f"`{c}`" for c in TRAIN_COLUMNS) + " |",
+             "|---" * (len(TRAIN_COLUMNS) + 1) + "|"]
+    for t in types:
+        lines.append(f"| {t} | " + " | ".join(str(train[t].get(c)) for c in TRAIN_COLUMNS) + " |")
+    misses = train.get("misses") or []
+    lines += ["", "Misses against the acceptance (issue 12): " + ("none." if not misses else "")]
+    lines += [f"- {m}" for m in misses]
+    return lines
 
 
 def write(readme: Path, results: dict[str, dict[str, Any]]) -> None:

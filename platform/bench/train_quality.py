@@ -1,11 +1,15 @@
-"""Training quality: every model type trained with its defaults on ``profile-a``, judged against
-the baselines on ``profile-a`` and on ``profile-b`` (never trained on), in one run.
+"""Training quality: every spec model type x several training seeds, judged on workloads it never
+trained on, against a yardstick that cannot flatter (``suites.BASELINES``).
 
-Per type: train for ``budget_s`` seconds of wall time (2 CPUs, ``OMP_NUM_THREADS=1``); every
-``eval_every_s`` evaluate the greedy policy on a selection workload (profile-a, seed 20 000) and keep
-the best checkpoint (training can collapse mid-way). The kept policy is then evaluated on fresh
-workloads (seeds 0..episodes-1) on both profiles, where ``causal-oracle``, ``oracle`` and ``hpa``
-are evaluated too. Ratios are per-step mean costs: ``vs_causal_a = cost_a / causal_oracle_a``.
+Per (type, seed), as a Ray task of 1 CPU (two run at once on this 2-core machine): train with the
+type's defaults on ``profile-a`` (training-time workload randomisation on, as every task) for
+``budget_s`` seconds of training wall time; every ``eval_every_s`` evaluate the greedy policy on
+the *validation* suite (one day per group, seed ``SELECTION_SEED``) and keep the checkpoint with
+the least mean ``cost / causal-oracle`` there (training can collapse mid-way). ``time_to_1_05_s``:
+training time (evaluation pauses excluded) until that validation ratio first reached 1.05. The kept
+policy is then evaluated on profile-a and on every *held-out* group over ``days`` days (seeds
+0..days-1), where the baselines meet the very same workloads. Nothing here reads a held-out
+figure to choose anything.
 """
 from __future__ import annotations
 
@@ -15,81 +19,100 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from . import suites
+
 SPEC_TYPES = ("ppo", "dqn", "sac", "td3", "q_learning")
-SELECTION_SEED = 20_000
-DEFAULT_BUDGET_S = {"ppo": 600.0, "dqn": 180.0, "sac": 180.0, "td3": 180.0, "q_learning": 120.0}
+DEFAULT_BUDGET_S = {"ppo": 240.0, "dqn": 180.0, "sac": 180.0, "td3": 180.0, "q_learning": 120.0}
+DEFAULT_SEEDS = (1, 2, 3)
 
 
-def _train_one(model_type: str, budget_s: float, eval_every_s: float, workdir: Path,
-               log: Callable[[str], None]) -> tuple[Path, int, float]:
+def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, workdir: str,
+              selection_base: dict[str, float], eval_groups: list[str], days: int) -> dict[str, Any]:
+    """Train, select on the validation suite, evaluate the kept policy (see the module docstring)."""
+    os.environ["OMP_NUM_THREADS"] = "1"
     from lwmecps.envs.baselines import evaluate
-    from lwmecps.platform.algorithms.inference import save_checkpoint
+    from lwmecps.platform.algorithms.inference import load_policy, save_checkpoint
     from lwmecps.platform.algorithms.policy import RLModulePolicy
     from lwmecps.platform.training.envs import register
     from lwmecps.platform.training.policy_adapters import to_env_for
     from lwmecps.platform.training.registry import build_config
 
     register()
-    algo = build_config(model_type, {}, "profile-a").build_algo()
-    to_env = to_env_for(model_type, "profile-a")
-    best, best_path, steps = float("inf"), workdir / model_type, 0
-    t0 = last_eval = time.monotonic()
+    algo = build_config(model_type, {}, suites.TRAIN_GROUP, seed=seed).build_algo()
+    to_env = to_env_for(model_type, suites.TRAIN_GROUP)
+    path = Path(workdir) / f"{model_type}-{seed}"
+    best, steps, trained, reached, log = float("inf"), 0, 0.0, None, []
     try:
-        while True:
+        last_eval = 0.0
+        while trained < budget_s:
+            t0 = time.monotonic()
             result = algo.train()
+            trained += time.monotonic() - t0
             steps = int(result.get("env_runners", {}).get("num_env_steps_sampled_lifetime", steps) or steps)
-            now = time.monotonic()
-            if now - last_eval >= eval_every_s or now - t0 >= budget_s:
-                last_eval = now
-                cost = evaluate(RLModulePolicy(algo.get_module(), to_env), "profile-a", seed=SELECTION_SEED)["cost"]
-                if cost < best:
-                    best = cost
-                    save_checkpoint(algo, best_path, {"model_type": model_type, "group_id": "profile-a"})
-                log(f"{model_type}: {now - t0:5.0f} s, {steps} env steps, selection cost {cost:.3f} (best {best:.3f})")
-            if now - t0 >= budget_s:
-                return best_path, steps, now - t0
+            if trained - last_eval < eval_every_s and trained < budget_s:
+                continue
+            last_eval = trained
+            policy = RLModulePolicy(algo.get_module(), to_env)
+            ratio = sum(evaluate(policy, g, seed=suites.SELECTION_SEED)["cost"] / c
+                        for g, c in selection_base.items()) / len(selection_base)
+            if reached is None and ratio <= 1.05:
+                reached = round(trained, 1)
+            if ratio < best:
+                best = ratio
+                save_checkpoint(algo, path, {"model_type": model_type, "group_id": suites.TRAIN_GROUP, "seed": seed})
+            log.append((round(trained, 1), steps, round(ratio, 4)))
     finally:
         algo.stop()
+    policy, _ = load_policy(path)
+    return {"model_type": model_type, "seed": seed, "env_steps": steps, "wall_s": round(trained, 1),
+            "time_to_1_05_s": reached, "selection_best": round(best, 4), "selection_log": log,
+            "costs": suites.policy_costs(policy, eval_groups, days)}
 
 
 def run(model_types: tuple[str, ...] = SPEC_TYPES, budget_s: dict[str, float] | float | None = None,
-        eval_every_s: float = 30.0, episodes: int = 2, log: Callable[[str], None] = print) -> dict[str, Any]:
+        seeds: tuple[int, ...] = DEFAULT_SEEDS, days: int = 4, eval_every_s: float = 20.0,
+        parallel: int = 2, log: Callable[[str], None] = print) -> dict[str, Any]:
     import ray
-
-    from lwmecps.envs.baselines import evaluate, make_policy
-    from lwmecps.platform.algorithms.inference import load_policy
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     budgets = {t: (budget_s if isinstance(budget_s, (int, float)) else (budget_s or {}).get(t, DEFAULT_BUDGET_S[t]))
                for t in model_types}
-    baselines = {}
-    for group in ("profile-a", "profile-b"):
-        for name in ("causal-oracle", "oracle", "hpa", "random", "static-1"):
-            baselines[(group, name)] = evaluate(make_policy(name), group, seed=0, episodes=episodes)["cost"]
-    log("baselines: " + ", ".join(f"{g}/{n} {c:.3f}" for (g, n), c in baselines.items()))
-    workdir = Path(tempfile.mkdtemp(prefix="lwmecps-bench-train-"))
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
-             _temp_dir=tempfile.mkdtemp(prefix="ray", dir="/tmp"))
-    out: dict[str, Any] = {}
+    groups = suites.suites()
+    eval_groups = [suites.TRAIN_GROUP, *groups["heldout"]]
+    t0 = time.monotonic()
+    base = suites.baseline_costs(eval_groups, days)
+    selection = {g: c["causal-oracle"] for g, c in
+                 suites.baseline_costs(groups["validation"], 1, suites.SELECTION_SEED, ("causal-oracle",)).items()}
+    log(f"baselines on {len(eval_groups)} groups x {days} days in {time.monotonic() - t0:.0f} s: "
+        + "; ".join(f"{g}: " + ", ".join(f"{n} {c:.3f}" for n, c in b.items()) for g, b in base.items()))
+    workdir = tempfile.mkdtemp(prefix="lwmecps-bench-train-")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=parallel, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+                 _temp_dir=tempfile.mkdtemp(prefix="ray", dir="/tmp"))
+    task = ray.remote(num_cpus=1)(train_one)
     try:
-        for model_type in model_types:
-            path, steps, wall = _train_one(model_type, budgets[model_type], eval_every_s, workdir, log)
-            policy, _ = load_policy(path)
-            a = evaluate(policy, "profile-a", seed=0, episodes=episodes)["cost"]
-            b = evaluate(policy, "profile-b", seed=0, episodes=episodes)["cost"]
-            out[model_type] = {
-                "vs_causal_a": round(a / baselines[("profile-a", "causal-oracle")], 4),
-                "vs_causal_b": round(b / baselines[("profile-b", "causal-oracle")], 4),
-                "vs_oracle_a": round(a / baselines[("profile-a", "oracle")], 4),
-                "vs_hpa_a": round(a / baselines[("profile-a", "hpa")], 4),
-                "below_random_and_static1": bool(a < baselines[("profile-a", "random")]
-                                                 and a < baselines[("profile-a", "static-1")]),
-                "cost_a": round(a, 4), "cost_b": round(b, 4), "env_steps": steps, "wall_s": round(wall, 1),
-            }
-            log(f"{model_type}: {out[model_type]}")
+        pending = [task.remote(t, s, budgets[t], eval_every_s, workdir, selection, eval_groups, days)
+                   for t in model_types for s in seeds]
+        runs: list[dict[str, Any]] = []
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            r = ray.get(done[0])
+            runs.append(r)
+            log(f"{r['model_type']} seed {r['seed']}: {r['env_steps']} env steps in {r['wall_s']} s, validation "
+                f"{r['selection_best']}, reached 1.05x at {r['time_to_1_05_s']} s; profile-a "
+                f"{r['costs'][suites.TRAIN_GROUP] / base[suites.TRAIN_GROUP]['causal-oracle']:.4f}x causal-oracle "
+                f"({len(runs)}/{len(runs) + len(pending)})")
     finally:
-        ray.shutdown()
+        if started:
+            ray.shutdown()
+    out: dict[str, Any] = {t: suites.summarise([r for r in runs if r["model_type"] == t], base, groups["heldout"])
+                           for t in model_types}
     out["best_vs_causal_a"] = min(out[t]["vs_causal_a"] for t in model_types)
-    out["best_vs_causal_b"] = min(out[t]["vs_causal_b"] for t in model_types)
-    out["baselines"] = {f"{g}/{n}": round(c, 4) for (g, n), c in baselines.items()}
+    out["best_vs_causal_heldout"] = min(out[t]["vs_causal_heldout"] for t in model_types)
+    out["seeds"] = list(seeds)
+    out["misses"] = suites.misses({t: out[t] for t in model_types}, groups["heldout"])
+    out["setup"] = {"days": days, "eval_seeds": [suites.EVAL_SEED, suites.EVAL_SEED + days - 1],
+                    "budget_s": budgets, "validation": groups["validation"], "heldout": groups["heldout"],
+                    "baselines": {g: {n: round(c, 4) for n, c in b.items()} for g, b in base.items()}}
     return out

@@ -45,7 +45,8 @@ def baselines(
     seed: int = typer.Option(0, "--seed", help="seed of episode 0; episode e uses seed + e"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object {policy: fields}"),
 ) -> None:
-    """Evaluate every baseline (random, static-k, hpa, causal-oracle, oracle) on GROUP."""
+    """Evaluate every baseline on GROUP: random, static-k, static-trained, best-static, hpa, hpa-tuned,
+    causal-oracle, oracle-plan and the oracle bound."""
     from lwmecps.envs import UnknownGroupError, load_group
     from lwmecps.envs.baselines import EVAL_FIELDS, baseline_names, evaluate_baselines
     from lwmecps.envs.cluster import ClusterSim

@@ -17,13 +17,17 @@ from .tasks import TaskService
 log = logging.getLogger("lwmecps.reconcile")
 
 
-def _run_reconcile(checkpoint: str, group: str, sample_size: int, train_group: str) -> dict[str, Any]:
+def _run_reconcile(checkpoint: str, group: str, sample_size: int, train_group: str,
+                   known: dict[str, float] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Ray task: ``(reconcile's result, the baseline cache's report)``. ``known``: the stored
+    baseline costs ``{key: cost}``; the report's ``new`` entries are the costs computed here."""
     import os
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from ..training.reconcile import reconcile
+    from ..training.reconcile import BaselineCostCache, reconcile
 
-    return reconcile(checkpoint, group, sample_size, train_group)
+    cache = BaselineCostCache(known)
+    return reconcile(checkpoint, group, sample_size, train_group, cache=cache), cache.report()
 
 
 class ReconcileService:
@@ -73,12 +77,31 @@ class ReconcileService:
         return size
 
     def _execute(self, checkpoint: str, group: str, size: int, train_group: str) -> dict[str, Any]:
+        """Reconcile with the stored baseline costs; store the ones it had to compute."""
+        from ..training.reconcile import RECONCILE_SEED
+
+        groups = sorted({group, train_group})
+        try:
+            known = self.store.baseline_costs.lookup(groups, size, RECONCILE_SEED)
+        except Exception:  # a cache: a store hiccup costs time, not the run
+            log.warning("baseline cost lookup failed; computing them", exc_info=True)
+            known = {}
+        result, cache = self._remote(checkpoint, group, size, train_group, known)
+        log.info("reconcile on %s: %d baseline costs cached, %d computed", groups, cache["hits"], cache["computed"])
+        try:
+            self.store.baseline_costs.put_many(cache["new"])
+        except Exception:
+            log.warning("storing %d baseline costs failed", len(cache["new"]), exc_info=True)
+        return result
+
+    def _remote(self, checkpoint: str, group: str, size: int, train_group: str, known: dict[str, float]):
         """A Ray task on the cluster when connected; in this process otherwise (no Ray)."""
         import ray
 
         if not ray.is_initialized():
-            return _run_reconcile(checkpoint, group, size, train_group)
-        ref = ray.remote(num_cpus=self.settings.reconcile_num_cpus, max_retries=0)(_run_reconcile).remote(checkpoint, group, size, train_group)
+            return _run_reconcile(checkpoint, group, size, train_group, known)
+        task = ray.remote(num_cpus=self.settings.reconcile_num_cpus, max_retries=0)(_run_reconcile)
+        ref = task.remote(checkpoint, group, size, train_group, known)
         try:
             return ray.get(ref, timeout=self.settings.reconcile_timeout_s)
         except ray.exceptions.GetTimeoutError:

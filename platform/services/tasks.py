@@ -20,6 +20,7 @@ class TaskService:
         try:
             mt = get_model_type(body["model_type"])
             params = mt.validate(body["parameters"])
+            mt.resolve(params)  # the combination too (e.g. a randomisation range with min > max)
         except ParameterError as exc:
             raise Invalid(str(exc)) from None
         if body["total_episodes"] > self.settings.max_total_episodes:

@@ -1,4 +1,5 @@
 """Persistence: pymongo repositories, one per collection, over a real MongoDB wire server."""
+from .baseline_costs import BaselineCostRepository
 from .client import InvalidIdError, as_utc, close_all, ensure_indexes, get_db, parse_id
 from .models import MODEL_STATUSES, ModelRepository
 from .reconciliations import ReconciliationRepository
@@ -19,6 +20,7 @@ class Store:
         self.reconciliations = ReconciliationRepository(self.db)
         self.samples = SampleRepository(self.db)
         self.sweeps = SweepRepository(self.db)
+        self.baseline_costs = BaselineCostRepository(self.db)
 
     def ping(self) -> bool:
         self.db.client.admin.command("ping")
@@ -29,5 +31,5 @@ class Store:
         return self
 
 
-__all__ = ["ACTIVE", "as_utc", "FINISHED", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "ReconciliationRepository", "STATUSES", "SampleRepository", "SweepRepository", "Store",
+__all__ = ["ACTIVE", "as_utc", "BaselineCostRepository", "FINISHED", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "ReconciliationRepository", "STATUSES", "SampleRepository", "SweepRepository", "Store",
            "TaskRepository", "TokenRepository", "close_all", "ensure_indexes", "get_db", "parse_id"]

@@ -16,23 +16,56 @@ Metrics (per decision step of 300 simulated seconds):
   of the gap between Kubernetes' autoscaler and the causal planner that the policy closes on ``g``.
   1.0: the policy adapts to the new traffic as well as it learned its own; below 1: it adapts
   worse; 0: no better than hpa there; above 1: better than on its own group.
+
+Baseline costs are cached (``costs[g][name]`` for every name in ``BASELINES``; they do not depend
+on the policy). The key (``baseline_key``, sha256) covers everything the number depends on: the
+group's content (``lwmecps.envs.groups.group_fingerprint``: spec JSON + users array; the group is
+loaded once and that very object is simulated), the env params JSON and a fingerprint of the
+simulator and baselines' code (``env_fingerprint``), the seed, the sample size and the baseline
+name; plus the training group's fingerprint for a baseline that may be tuned on it
+(``uses_train_group``: every name but ``TRAIN_INDEPENDENT`` and ``static-<k>``). An edited group
+file, other env params or edited env code give other keys: nothing stale is reused, no explicit
+invalidation is needed (the store drops a group's rows of older contents).
+
+``reconcile(..., cache=None)`` computes everything (a pure function). With a ``BaselineCostCache``
+it reads a process-wide LRU (``PROCESS_LRU``), then the ``known`` costs it was given (the service
+passes the store's ``baseline_costs`` rows), and computes the rest, collecting them in
+``cache.new`` for the caller to store (``lwmecps.platform.store.baseline_costs``). ``BASELINES`` is
+the one list of baseline names to cost; any ``make_policy`` name can be added to it.
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
 import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 RECONCILE_SEED = 30_000  # reconciliation workloads are neither training nor evaluation seeds
 STEP_FIELDS = ("reward", "cost", "latency_ms", "throughput_rps", "arrival_rps", "failed_fraction")
+GAP = ("hpa", "causal-oracle")  # closed_gap runs from the first to the second
+BASELINES: tuple[str, ...] = (*GAP, "hpa-tuned", "static-trained", "best-static")  # costed on every
+#: reconciled group (cached); any make_policy name can be added
+#: baselines whose cost depends on the evaluated workload alone; any other name's key also carries
+#: the training group's fingerprint (an unlisted one is only shared less, never stale)
+TRAIN_INDEPENDENT = frozenset({"random", "hpa", "causal-oracle", "oracle", "oracle-plan", "best-static"})
+CACHE_VERSION = 1  # bump when the meaning of a cached cost changes in a way the fingerprints miss
 
 
-def run_steps(policy, group: str, steps: int, seed: int = RECONCILE_SEED) -> dict[str, np.ndarray]:
-    """Per-step figures of ``policy`` over ``steps`` decision intervals of ``group``."""
+def run_steps(policy, group, steps: int, seed: int = RECONCILE_SEED, params=None) -> dict[str, np.ndarray]:
+    """Per-step figures of ``policy`` over ``steps`` decision intervals of ``group`` (a name or a loaded
+    ``WorkloadGroup``), with ``params`` (``EnvParams``, overrides dict or None: the defaults)."""
     from lwmecps.envs import EdgeClusterEnv
 
-    env = EdgeClusterEnv(group=group)
+    env = EdgeClusterEnv(group=group, params=params)
     out = {k: np.empty(steps) for k in STEP_FIELDS}
     done, episode = True, 0
     for t in range(steps):
@@ -69,23 +102,172 @@ def summarise(steps: dict[str, np.ndarray]) -> dict[str, float]:
     }
 
 
-def reconcile(checkpoint: str, group: str, sample_size: int, train_group: str) -> dict[str, Any]:
-    """The reconciliation metrics (see the module docstring) plus the costs behind the score."""
+# -- baseline costs and their cache --------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """sha256 of the code a baseline cost depends on: every module of ``lwmecps.envs`` (simulator,
+    groups, baselines) and ``run_steps``; computed once per process."""
+    import lwmecps.envs
+
+    digest = hashlib.sha256(f"v{CACHE_VERSION}|".encode())
+    root = Path(lwmecps.envs.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(f"{path.relative_to(root).as_posix()}|".encode())
+        digest.update(path.read_bytes())
+    digest.update(inspect.getsource(run_steps).encode())
+    return digest.hexdigest()
+
+
+def env_fingerprint(params) -> str:
+    """sha256 of the env params JSON (``EnvParams``) and the code fingerprint."""
+    return hashlib.sha256(f"{params.model_dump_json()}|{code_fingerprint()}".encode()).hexdigest()
+
+
+def uses_train_group(name: str) -> bool:
+    """Whether baseline ``name``'s cost may depend on the training group (tuned on it): every name but
+    ``TRAIN_INDEPENDENT`` and ``static-<k>``."""
+    return name not in TRAIN_INDEPENDENT and not re.fullmatch(r"static-\d+", name)
+
+
+def baseline_key(baseline: str, group_fp: str, env_fp: str, seed: int, sample_size: int,
+                 train_fp: str | None = None) -> str:
+    """The cache key of one baseline cost (sha256 hex; the store's ``_id``); ``train_fp``: the training
+    group's fingerprint, for a baseline tuned on it."""
+    parts = {"baseline": baseline, "group": group_fp, "env": env_fp, "seed": int(seed), "steps": int(sample_size)}
+    if train_fp is not None:
+        parts["train"] = train_fp
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+class CostLRU:
+    """A thread-safe LRU of ``{key: cost}``, at most ``maxsize`` entries."""
+
+    def __init__(self, maxsize: int = 1024):
+        self.maxsize, self._data, self._lock = maxsize, OrderedDict(), threading.Lock()
+
+    def get(self, key: str) -> float | None:
+        with self._lock:
+            if key not in self._data:
+                return None
+            self._data.move_to_end(key)
+            return self._data[key]
+
+    def put(self, key: str, cost: float) -> None:
+        with self._lock:
+            self._data[key] = cost
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+PROCESS_LRU = CostLRU()  # shared by the caches of one process (a reused Ray worker, the API process)
+
+
+class BaselineCostCache:
+    """Baseline costs by ``baseline_key``: the ``lru`` first, then ``known`` (e.g. the store's rows),
+    else computed. Counts ``hits`` and ``computed``; ``new`` holds the computed entries (key, group,
+    fingerprints, baseline, sample size, seed, cost), for the caller to persist."""
+
+    def __init__(self, known: dict[str, float] | None = None, lru: CostLRU | None = PROCESS_LRU):
+        self.known, self.lru = dict(known or {}), lru
+        self.hits, self.computed, self.new = 0, 0, []
+
+    def get(self, key: str) -> float | None:
+        cost = self.lru.get(key) if self.lru is not None else None
+        if cost is None and key in self.known:
+            cost = self.known[key]
+            if self.lru is not None:
+                self.lru.put(key, cost)
+        if cost is not None:
+            self.hits += 1
+        return cost
+
+    def put(self, entry: dict[str, Any]) -> None:
+        self.computed += 1
+        self.new.append(entry)
+        self.known[entry["key"]] = entry["cost"]
+        if self.lru is not None:
+            self.lru.put(entry["key"], entry["cost"])
+
+    def report(self) -> dict[str, Any]:
+        return {"hits": self.hits, "computed": self.computed, "new": list(self.new)}
+
+
+def compute_baseline_cost(name: str, group, sample_size: int, seed: int, params, train_group=None) -> float:
+    """Mean step cost of baseline ``name`` (``make_policy(name)``; given ``train_group`` for a baseline
+    tuned on it) over ``sample_size`` steps of ``group``."""
     from lwmecps.envs.baselines import make_policy
+
+    if train_group is None:
+        policy = make_policy(name)
+    else:
+        policy = make_policy(name, train_group=train_group, params=params)
+    prepare = getattr(policy, "prepare", None)
+    if callable(prepare):  # a baseline searched on the evaluated workload itself (best-static)
+        prepare(group, seed, math.ceil(sample_size / params.steps_per_episode), params)
+    return float(run_steps(policy, group, sample_size, seed, params)["cost"].mean())
+
+
+def baseline_costs(group, sample_size: int, names: Sequence[str] = BASELINES, seed: int = RECONCILE_SEED,
+                   params=None, cache: BaselineCostCache | None = None, train_group=None) -> dict[str, float]:
+    """``{name: mean step cost}`` of each baseline on ``group`` (a loaded ``WorkloadGroup``;
+    ``train_group`` too, for the baselines tuned on it), through ``cache`` when given."""
+    from lwmecps.envs import EnvParams
+    from lwmecps.envs.groups import group_fingerprint
+
+    params = params if isinstance(params, EnvParams) else EnvParams.load(params)
+    train_group = group if train_group is None else train_group
+    costs: dict[str, float] = {}
+    fps: dict[str, str] = {}
+    for name in dict.fromkeys(names):
+        tuned = train_group if uses_train_group(name) else None
+        if cache is None:
+            costs[name] = compute_baseline_cost(name, group, sample_size, seed, params, tuned)
+            continue
+        if not fps:
+            fps = {"group": group_fingerprint(group), "env": env_fingerprint(params),
+                   "train": group_fingerprint(train_group)}
+        train_fp = fps["train"] if tuned is not None else None
+        key = baseline_key(name, fps["group"], fps["env"], seed, sample_size, train_fp)
+        cost = cache.get(key)
+        if cost is None:
+            cost = compute_baseline_cost(name, group, sample_size, seed, params, tuned)
+            cache.put({"key": key, "group": group.name, "group_fingerprint": fps["group"],
+                       "env_fingerprint": fps["env"], "train_group_fingerprint": train_fp, "baseline": name,
+                       "sample_size": int(sample_size), "seed": int(seed), "cost": cost})
+        costs[name] = cost
+    return costs
+
+
+def reconcile(checkpoint: str, group: str, sample_size: int, train_group: str,
+              cache: BaselineCostCache | None = None, baselines: Sequence[str] = BASELINES) -> dict[str, Any]:
+    """The reconciliation metrics (see the module docstring) plus the costs behind the score;
+    ``cache``: reuse baseline costs (None: compute them all)."""
+    from lwmecps.envs import EnvParams, load_group
 
     from ..algorithms.inference import load_policy
 
     policy, _ = load_policy(checkpoint)
+    params = EnvParams.load()
+    names = tuple(dict.fromkeys((*GAP, *baselines)))
     costs: dict[str, dict[str, float]] = {}
     mine = None
+    trained_on = load_group(train_group)
     for g in dict.fromkeys((group, train_group)):  # one pass when reconciling on the training group
-        ran = run_steps(policy, g, sample_size)
+        workload = load_group(g)  # the one object both simulated and fingerprinted
+        ran = run_steps(policy, workload, sample_size, params=params)
         if g == group:
             mine = ran
-        costs[g] = {"policy": float(ran["cost"].mean())}
-        for name in ("hpa", "causal-oracle"):
-            costs[g][name] = float(run_steps(make_policy(name), g, sample_size)["cost"].mean())
-    closed = {g: closed_gap(c["policy"], c["hpa"], c["causal-oracle"]) for g, c in costs.items()}
+        costs[g] = {"policy": float(ran["cost"].mean()),
+                    **baseline_costs(workload, sample_size, names, RECONCILE_SEED, params, cache, trained_on)}
+    closed = {g: closed_gap(c["policy"], c[GAP[0]], c[GAP[1]]) for g, c in costs.items()}
     base = closed[train_group]
     score = closed[group] / base if abs(base) > 1e-9 else 0.0
     metrics = summarise(mine)

@@ -10,8 +10,16 @@ ModelStatus = Literal["trained", "deployed", "archived"]
 
 
 class ModelMetricsSummary(BaseModel):
-    accuracy: float | None = Field(None, description="share of evaluation steps within 5 % of the oracle's cost")
+    """Quality on the model's group: two evaluation days, the same ones for the model and the baselines
+    (``lwmecps.platform.training.quality``); ``cost`` is the model's mean per-step cost."""
+
+    accuracy: float | None = Field(None, description="min(1, causal-oracle cost / cost): 1.0 = as good as the "
+                                                     "best causal plan, 0.5 = twice its cost")
     latency: float | None = Field(None, description="mean request latency on its group, seconds")
+    vs_best_static: float | None = Field(None, description="cost / best-static cost (the best fixed replica vector "
+                                                           "on the same days, hindsight); below 1 beats it")
+    vs_hpa_tuned: float | None = Field(None, description="cost / hpa-tuned cost (HPA target and window tuned on "
+                                                         "the model's group, frozen); below 1 beats it")
 
 
 class DeploymentInfo(BaseModel):
@@ -186,7 +194,7 @@ def model_out(m: dict[str, Any]) -> ModelOut:
     dep = m.get("deployment")
     return ModelOut(
         model_id=str(m["_id"]), name=m["name"], type=m["type"], status=m["status"],
-        metrics=ModelMetricsSummary(**{k: (m.get("metrics") or {}).get(k) for k in ("accuracy", "latency")}),
+        metrics=ModelMetricsSummary(**{k: (m.get("metrics") or {}).get(k) for k in ModelMetricsSummary.model_fields}),
         created_at=m["created_at"], task_id=m.get("task_id"), group_id=m.get("group_id"),
         checkpoint=m.get("checkpoint"), deployment=DeploymentInfo(**dep) if dep else None)
 

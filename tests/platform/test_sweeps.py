@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lwmecps.platform.sweeps import search_space, tune_param_space
-from lwmecps.platform.training.registry import ParameterError
+from lwmecps.platform.training.registry import COMMON_PARAMS, ParameterError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ def test_every_sweepable_parameter_names_real_config_keys(model_type):
     accepted = set(MODEL_TYPES[model_type].validate({k: v for k, v in MODEL_TYPES[model_type].defaults().items()}))
     for key, targets in rllib_keys(model_type).items():
         assert all(t in config for t in targets), (key, targets)
-    assert set(rllib_keys(model_type)) >= accepted - {"station_share_alpha"}
+    assert set(rllib_keys(model_type)) >= accepted - set(COMMON_PARAMS)
 
 
 def test_search_spaces_land_on_the_rllib_keys():

@@ -28,7 +28,8 @@ def add_trained_model(services, checkpoint: str, name: str = "test-training", gr
                                "group_id": group})
     model = store.models.create({"name": name, "type": "ppo", "task_id": str(task["_id"]), "group_id": group,
                                  "checkpoint": checkpoint, "module_path": checkpoint,
-                                 "metrics": {"accuracy": 0.25, "latency": 0.08, "cost": 3.0}})
+                                 "metrics": {"accuracy": 0.25, "latency": 0.08, "cost": 3.0,
+                                             "vs_best_static": 1.5, "vs_hpa_tuned": 1.25, "vs_oracle": 2.0}})
     store.tasks.transition(task["_id"], ("created",), "completed", model_id=str(model["_id"]), progress=1.0)
     return str(task["_id"]), str(model["_id"])
 

@@ -28,7 +28,9 @@ def test_list_get_archive_delete(api, ppo_checkpoint):
     assert body["total"] == 2 and body["page"] == 1 and body["per_page"] == 1
     m = body["models"][0]
     assert m["model_id"] == second and m["name"] == "second" and m["type"] == "ppo" and m["status"] == "trained"
-    assert m["metrics"] == {"accuracy": 0.25, "latency": 0.08} and m["created_at"].endswith("Z")
+    # the API's summary of the stored metrics (the record also keeps cost and vs_oracle)
+    assert m["metrics"] == {"accuracy": 0.25, "latency": 0.08, "vs_best_static": 1.5, "vs_hpa_tuned": 1.25}
+    assert m["created_at"].endswith("Z")
     assert m["group_id"] == "profile-a" and m["checkpoint"] == ppo_checkpoint
     r = api.post(f"/api/v1/models/{first}/archive", headers=api.admin)
     assert r.status_code == 200 and r.json()["status"] == "archived"

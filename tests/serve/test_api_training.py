@@ -45,7 +45,8 @@ def test_create_get_list_cancel(api):
     ({"parameters": {"learning_rate": "fast"}}, 422, "'learning_rate' must be a float"),
     ({"parameters": {"discount_factor": 1.5}}, 422, "outside [0.0, 1.0]"),
     ({"parameters": "lr=0.1"}, 422, "parameters"),
-    ({"group_id": "mars"}, 404, "unknown workload group 'mars'; known groups: profile-a"),
+    ({"group_id": "mars"}, 404, "unknown workload group 'mars'; known groups: heldout-early-morning"),
+    ({"parameters": {"load_level_min": 2.0, "load_level_max": 1.5}}, 422, "load_level_min must not exceed"),
     ({"priority": "high"}, 422, "priority"),
     ({"name": 42}, 422, "name"),
 ])

@@ -22,7 +22,8 @@ class TD3Config(SACConfig):
         self.target_noise_clip = 0.5
         self.exploration_noise = 0.1
         self.tau = 0.005
-        self.target_network_update_freq = 0  # Polyak-average the targets after every update
+        # Not used: the learner moves the targets (Polyak, ``tau``) on every delayed policy step only.
+        self.target_network_update_freq = 0
         self.replay_buffer_config = {"type": "EpisodeReplayBuffer", "capacity": 100_000}
 
     def training(self, *, policy_delay=NotProvided, target_noise=NotProvided, target_noise_clip=NotProvided,

@@ -1,4 +1,10 @@
-"""TD3's learner: critic and actor optimisers, delayed actor updates, Polyak target updates."""
+"""TD3's learner: critic and actor optimisers, delayed actor updates, delayed Polyak target updates.
+
+The rule (Fujimoto et al., 2018, Algorithm 1): every update step trains the twin critics; every
+``policy_delay``-th step also trains the actor and, right after it, moves ALL target networks
+(target actor and both target critics) by Polyak averaging with ``tau``. On the other steps the
+targets stay exactly as they are.
+"""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,17 +16,26 @@ from ray.rllib.algorithms.dqn.dqn_learner import DQNLearner
 from ray.rllib.core import ALL_MODULES
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.learner.torch.torch_learner import TorchLearner
+from ray.rllib.core.learner.utils import update_target_network
+from ray.rllib.utils.metrics import NUM_TARGET_UPDATES
 
 from .update import actor_loss, clipped_double_q_target, critic_loss, smoothed_target_actions
 
 
 class TD3TorchLearner(DQNLearner, TorchLearner):
-    """Target networks come from ``DQNLearner`` (made at build, Polyak-updated with ``tau``)."""
+    """``DQNLearner`` makes the target networks at build; this learner moves them (see module docstring).
+
+    ``DQNLearner`` would Polyak-update the targets in ``after_gradient_based_update``, i.e. once per
+    ``update()`` call whatever the step was; TD3 moves them only on the delayed policy step, so the
+    update happens in ``apply_gradients`` (once per gradient step, also with several minibatches per
+    ``update()``) and ``target_network_update_freq`` is not used.
+    """
 
     def build(self) -> None:
         super().build()
         self._temp_losses: dict[tuple[str, str], torch.Tensor] = {}
         self._critic_updates: dict[str, int] = defaultdict(int)
+        self._policy_step_modules: set[str] = set()  # modules whose actor steps in this gradient step
 
     def configure_optimizers_for_module(self, module_id, config=None) -> None:
         module = self._module[module_id]
@@ -53,6 +68,8 @@ class TD3TorchLearner(DQNLearner, TorchLearner):
             self._critic_updates[module_id] += 1
             config = self.config.get_config_for_module(module_id)
             update_actor = self._critic_updates[module_id] % config.policy_delay == 0
+            if update_actor:
+                self._policy_step_modules.add(module_id)
             for name, optim in self.get_optimizers_for_module(module_id):
                 optim.zero_grad(set_to_none=True)
                 loss = self._temp_losses.pop((module_id, name + "_loss"))
@@ -62,3 +79,18 @@ class TD3TorchLearner(DQNLearner, TorchLearner):
                 grads.update({pid: p.grad for pid, p in self.filter_param_dict_for_optimizer(self._params, optim).items()
                               if p.grad is not None})
         return grads
+
+    def apply_gradients(self, gradients_dict) -> None:
+        super().apply_gradients(gradients_dict)  # critic step, plus the actor step on a policy step
+        # Published TD3: the targets move only on the delayed policy step, right after the actor update.
+        for module_id in self._policy_step_modules:
+            config = self.config.get_config_for_module(module_id)
+            for main_net, target_net in self.module[module_id].unwrapped().get_target_network_pairs():
+                update_target_network(main_net=main_net, target_net=target_net, tau=config.tau)
+            self.metrics.log_value((module_id, NUM_TARGET_UPDATES), 1, reduce="lifetime_sum")
+        self._policy_step_modules.clear()
+
+    def after_gradient_based_update(self, *, timesteps: dict[str, Any]) -> None:
+        # Skip DQNLearner's per-``update()`` target update (targets move in ``apply_gradients``) but
+        # keep what comes after it in the MRO (TorchLearner/Learner: learning-rate schedules, metrics).
+        super(DQNLearner, self).after_gradient_based_update(timesteps=timesteps)

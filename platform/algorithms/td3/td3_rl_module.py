@@ -32,7 +32,7 @@ class TD3TorchRLModule(TorchRLModule, TargetNetworkAPI):
         self.q1 = mlp(obs_dim + act_dim, hidden, 1)
         self.q2 = mlp(obs_dim + act_dim, hidden, 1)
 
-    # -- target networks (updated by DQNLearner.after_gradient_based_update with tau) -------------
+    # -- target networks (Polyak-updated with tau by td3_learner on each delayed policy step) ------
     def make_target_networks(self) -> None:
         self.actor_target = make_target_network(self.actor)
         self.q1_target = make_target_network(self.q1)

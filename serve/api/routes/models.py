@@ -19,8 +19,11 @@ def list_models(services: ServicesDep, _: ReadRole,
                 page: Annotated[int, Query(ge=1, le=100000)] = 1,
                 per_page: Annotated[int, Query(ge=1, le=100)] = 10,
                 status: Annotated[str | None, Query(description=f"one of {', '.join(MODEL_STATUSES)}")] = None):
-    """Models, newest first; ``metrics.accuracy`` is the share of evaluation steps within 5 % of the
-    oracle's cost, ``metrics.latency`` the mean request latency on its group in seconds."""
+    """Models, newest first. ``metrics`` (on two evaluation days of the model's group, the same days for
+    the model and each baseline; ``cost`` = the model's mean per-step cost):
+    ``accuracy = min(1, causal-oracle cost / cost)`` (1.0 = as good as the best causal plan),
+    ``latency`` the mean request latency in seconds, ``vs_best_static = cost / best-static cost`` and
+    ``vs_hpa_tuned = cost / hpa-tuned cost`` (below 1 beats that baseline)."""
     models, total = services.models.list(status, page, per_page)
     return {"models": [model_out(m) for m in models], "total": total, "page": page, "per_page": per_page}
 

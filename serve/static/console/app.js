@@ -115,6 +115,9 @@ async function refreshTask() {
   setSeries("chart-steps", "episode length (steps)", "#059669", eps, m.episode_steps);
 }
 
+// the models table's metric columns, in the header's order (see index.html)
+const MODEL_METRICS = ["accuracy", "vs_best_static", "vs_hpa_tuned", "latency"];
+
 async function refreshModels() {
   const status = $("#model-status").value;
   const list = await api(`/models?page=${state.modelsPage}&per_page=10${status ? "&status=" + status : ""}`);
@@ -123,8 +126,8 @@ async function refreshModels() {
     <tr data-id="${m.model_id}" data-name="${esc(m.name)}" class="${m.model_id === state.modelId ? "selected" : ""}">
       <td>${esc(m.name)}</td><td>${esc(m.type)}</td>
       <td class="status">${esc(m.status)}${m.deployment && m.status !== "deployed" && m.deployment.state !== "stopped" ? " (" + esc(m.deployment.state) + ")" : ""}</td>
-      <td>${m.metrics.accuracy == null ? "" : m.metrics.accuracy.toFixed(3)}</td>
-      <td>${m.metrics.latency == null ? "" : m.metrics.latency.toFixed(3)}</td><td>${esc(m.created_at.slice(0, 19))}</td>
+      ${MODEL_METRICS.map((k) => `<td>${m.metrics[k] == null ? "" : m.metrics[k].toFixed(3)}</td>`).join("")}
+      <td>${esc(m.created_at.slice(0, 19))}</td>
       <td>${m.status === "archived" ? "" : '<button class="deploy">Deploy</button>'}
           ${m.status === "deployed" ? '<button class="undeploy">Undeploy</button>' : ""}
           ${m.status === "trained" ? '<button class="archive">Archive</button>' : ""}

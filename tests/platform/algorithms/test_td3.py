@@ -1,9 +1,17 @@
-"""TD3: its update rules on toy problems with known answers, and training on the env."""
+"""TD3: its update rules on toy problems with known answers, and the learner's delayed updates."""
 
+import gymnasium as gym
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
+from ray.rllib.core import DEFAULT_MODULE_ID
+from ray.rllib.core.columns import Columns
+from ray.rllib.policy.sample_batch import SampleBatch
+from ray.rllib.utils.metrics import NUM_TARGET_UPDATES
+
+from lwmecps.platform.algorithms.td3 import TD3Config
 from lwmecps.platform.algorithms.td3.update import (actor_loss, clipped_double_q_target, critic_loss,
                                                     smoothed_target_actions)
 
@@ -60,3 +68,57 @@ def test_critic_regresses_to_fixed_targets():
     x = torch.cat([obs, act], dim=-1)
     assert q1(x).squeeze(-1).tolist() == pytest.approx([2.0, -1.0], abs=1e-3)
     assert q2(x).squeeze(-1).tolist() == pytest.approx([2.0, -1.0], abs=1e-3)
+
+
+# -- the learner: published TD3 moves actor AND targets only every `policy_delay` critic steps -------
+OBS_SPACE = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
+ACT_SPACE = gym.spaces.Box(-1.0, 1.0, (2,), np.float32)
+NETS = ("actor", "q1", "q2", "actor_target", "q1_target", "q2_target")
+TARGET_OF = {"actor_target": "actor", "q1_target": "q1", "q2_target": "q2"}
+
+
+def build_td3_learner(policy_delay=2, tau=0.5):
+    config = (TD3Config().environment(observation_space=OBS_SPACE, action_space=ACT_SPACE)
+              .training(policy_delay=policy_delay, tau=tau).rl_module(model_config={"fcnet_hiddens": [8]}))
+    return config.build_learner(spaces={DEFAULT_MODULE_ID: (OBS_SPACE, ACT_SPACE)})
+
+
+def fixed_batch(n=16):
+    rng = np.random.default_rng(0)
+    cols = {Columns.OBS: rng.uniform(-1, 1, (n, 3)), Columns.NEXT_OBS: rng.uniform(-1, 1, (n, 3)),
+            Columns.ACTIONS: rng.uniform(-1, 1, (n, 2)), Columns.REWARDS: rng.normal(size=n)}
+    batch = {k: torch.as_tensor(v, dtype=torch.float32) for k, v in cols.items()}
+    batch[Columns.TERMINATEDS] = torch.zeros(n, dtype=torch.bool)
+    return SampleBatch(batch)
+
+
+def params(net):
+    return [p.detach().clone() for p in net.parameters()]
+
+
+def test_targets_move_only_on_the_delayed_policy_step():
+    learner, batch, tau = build_td3_learner(policy_delay=2, tau=0.5), fixed_batch(), 0.5
+    module = learner.module[DEFAULT_MODULE_ID].unwrapped()
+    moved = {name: [] for name in NETS}  # name -> the critic steps (1-based) on which that network changed
+    for step in range(1, 7):  # N = 6 critic steps, one gradient step per update() call
+        before = {name: params(getattr(module, name)) for name in NETS}
+        learner.update(batch=batch, timesteps={})
+        for name in NETS:
+            if any(not torch.equal(b, a) for b, a in zip(before[name], getattr(module, name).parameters())):
+                moved[name].append(step)
+        for target, main in TARGET_OF.items():
+            if step in moved[target]:  # Polyak from the main net as it is right after this step's updates
+                for old, new, m in zip(before[target], getattr(module, target).parameters(),
+                                       getattr(module, main).parameters()):
+                    assert torch.allclose(new, tau * m + (1 - tau) * old, atol=1e-6)
+    assert moved["q1"] == moved["q2"] == [1, 2, 3, 4, 5, 6]  # critics: every step
+    assert moved["actor"] == [2, 4, 6]  # actor: every policy_delay-th step
+    for target in TARGET_OF:  # N / policy_delay = 3 target updates, none on the non-delayed steps
+        assert moved[target] == [2, 4, 6], target
+
+
+def test_targets_follow_gradient_steps_not_update_calls():
+    """One update() of 4 minibatches is 4 critic steps, so 2 delayed policy steps with target moves."""
+    learner = build_td3_learner(policy_delay=2)
+    results = learner.update(batch=fixed_batch(16), minibatch_size=4, timesteps={})
+    assert results[DEFAULT_MODULE_ID][NUM_TARGET_UPDATES].peek() == 2  # target updates in this call

@@ -8,7 +8,7 @@ from lwmecps.envs.baselines import evaluate, make_policy
 from lwmecps.platform.algorithms.inference import load_policy
 from lwmecps.platform.settings import Settings
 from lwmecps.platform.store import Store
-from lwmecps.platform.training.quality import EVAL_SEED, model_quality
+from lwmecps.platform.training.quality import EVAL_EPISODES, EVAL_SEED, model_quality
 from lwmecps.platform.training.registry import MODEL_TYPES
 from lwmecps.platform.training.runner import TrainingRun
 
@@ -26,7 +26,7 @@ def test_every_spec_model_type_is_trainable_and_has_defaults():
 
 @pytest.fixture(scope="module")
 def random_cost():
-    return evaluate(make_policy("random"), "profile-a", seed=EVAL_SEED)["cost"]
+    return evaluate(make_policy("random"), "profile-a", seed=EVAL_SEED, episodes=EVAL_EPISODES)["cost"]
 
 
 @pytest.mark.timeout(600)

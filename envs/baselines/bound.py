@@ -1,0 +1,193 @@
+"""``oracle``: a true lower bound on the cost of *any* action sequence on an episode.
+
+The executed clairvoyant plan (``oracle-plan``) is not a bound once retries carry over between
+intervals: a reactive policy beat it (profile-b, seed 0: causal-oracle 1.97587 < plan 1.97683).
+This module reports the optimum of a relaxation instead, which provably costs no more than the
+simulator for every action sequence, and a plan that attains the relaxed optimum (executed, it
+costs more: that gap is the relaxation's slack).
+
+The relaxation. In interval ``t`` the simulator's arrivals are ``lam = lam0 + r``: the users'
+requests ``lam0_j = u_j(t) * rate`` (the realised users: clairvoyant) plus retries ``r_j >= 0``
+that depend on the history. Its latency + failure cost is the arrival-weighted mean of the
+per-request cost ``g_j = w_lat * L_j / 100 + w_fail * F_j`` of the stations, per start-up phase:
+``phi * sum_j lam_j g1_j(lam) / sum lam + (1 - phi) * sum_j lam_j g2_j(lam) / sum lam``.
+
+1. ``g_j`` is non-decreasing in every arrival rate: routing depends on the configuration only,
+   and an M/M/c queue's Erlang-C waiting probability, response tail ``P(R > tau)`` and capped mean
+   ``E[min(R, tau)]`` grow with its load; an overloaded node (rho >= 1) gives the maximum,
+   ``F = 1`` and ``L = timeout``. So ``g_j(lam) >= g_j(lam0)``.
+2. The retries lie in a box: ``r_j(t) = min(retry * F_j(t-1) * lam_j(t-1), cap_j)`` with
+   ``F <= 1``, so ``r_j(t) <= rho_j(t) = min(cap_j, retry * (lam0_j(t-1) + rho_j(t-1)))``,
+   ``cap_j = backlog_cap_s / interval_s * max_j * mu`` (the simulator's cap), and at the
+   episode's first step the retries are known exactly (the reset interval's).
+3. Hence each phase's term is at least ``C~_t(cfg) = min over w in [lam0, lam0 + rho]`` of
+   ``sum_j w_j g_j(cfg, lam0) / sum_j w_j`` (a linear-fractional minimum over a box: raise the
+   weight of the cheapest stations while they are below the running mean), and with no arrivals
+   at all the simulator's cost is ``w_lat * base / 100 <= g_j``.
+
+The bound is the dynamic programme of ``planning.plan_dp`` over ``C~`` (start-up phases,
+replica and switching costs as the simulator charges them) from the episode's initial replicas.
+Above ``JOINT_LIMIT`` configurations the DP is too large: there the bound drops the switching cost
+(>= 0) and bounds the start-up phase by the interval's cheapest configuration,
+``sum_t phi * min_c C~_t(c) + min_c ((1 - phi) C~_t(c) + w_rep * sum c)`` (looser, still a bound).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ..queueing import FASTMATH
+from ..simulator import (P_BASE, P_CAP_S, P_INTERVAL, P_MU, P_PHI, P_RATE, P_RETRY, P_W_FAIL, P_W_LAT,
+                         P_W_REP, P_W_SW, eval_config)
+from .planning import JOINT_LIMIT, _Planner, _transitions, all_configs, plan_dp
+
+
+def retry_box(lam0: np.ndarray, caps: np.ndarray, prm: np.ndarray) -> np.ndarray:
+    """``rho[t, j]``: the most retries (req/s) station j can carry into step t, for any actions.
+
+    ``lam0[0]`` already holds the first step's exact retries, so ``rho[0] = 0``.
+    """
+    cap = prm[P_CAP_S] / prm[P_INTERVAL] * caps * prm[P_MU]
+    rho = np.zeros_like(lam0)
+    for t in range(1, lam0.shape[0]):
+        rho[t] = np.minimum(cap, prm[P_RETRY] * (lam0[t - 1] + rho[t - 1]))
+    return rho
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _box_min(lam0, rho, g, order):
+    """``min over w in [lam0, lam0 + rho]`` of ``sum w g / sum w`` (``sum lam0 > 0``)."""
+    n = g.shape[0]
+    for i in range(n):  # insertion sort of the stations by g (n is small)
+        order[i] = i
+        k = i
+        while k > 0 and g[order[k - 1]] > g[order[k]]:
+            order[k - 1], order[k] = order[k], order[k - 1]
+            k -= 1
+    sw, swg = 0.0, 0.0
+    for j in range(n):
+        sw += lam0[j]
+        swg += lam0[j] * g[j]
+    for i in range(n):
+        j = order[i]
+        if g[j] * sw >= swg:  # g_j >= the running mean: more weight on j (and all after it) only adds
+            break
+        sw += rho[j]
+        swg += rho[j] * g[j]
+    return swg / sw
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _relaxed_cost(lam0, rho, cfg, prm, comp, load, node_rho, g, order):
+    n = lam0.shape[0]
+    total = 0.0
+    for j in range(n):
+        total += lam0[j]
+    if total <= 0.0:
+        return prm[P_W_LAT] * prm[P_BASE] / 100.0
+    eval_config(lam0, cfg, prm, node_rho, comp, 0, load, cfg, -1)
+    for j in range(n):
+        g[j] = prm[P_W_LAT] * comp[j, 6] / 100.0 + prm[P_W_FAIL] * comp[j, 5]
+    return _box_min(lam0, rho, g, order)
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
+def relaxed_costs(lam0, rho, configs, prm):
+    """``C~[t, m]`` for every step t and configuration m (rows in parallel)."""
+    steps, n = lam0.shape
+    out = np.empty((steps, configs.shape[0]))
+    for t in prange(steps):
+        comp = np.zeros((n, 7))
+        load, node_rho, g = np.empty(n), np.empty(n), np.empty(n)
+        order = np.empty(n, dtype=np.int64)
+        for m in range(configs.shape[0]):
+            out[t, m] = _relaxed_cost(lam0[t], rho[t], configs[m], prm, comp, load, node_rho, g, order)
+    return out
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
+def relaxed_step_minima(lam0, rho, caps, prm):
+    """Per step: ``(min_c C~_t(c), min_c ((1 - phi) C~_t(c) + w_rep sum c))`` over every
+    configuration, enumerated as a mixed-radix counter (for clusters too large for the DP).
+
+    Consecutive configurations differ in few nodes, so each evaluation reuses the previous one's
+    rows for the stations whose serving node kept its count (``eval_config``'s ``ref``).
+    """
+    steps, n = lam0.shape
+    phi, w_rep, w_lat, w_fail = prm[P_PHI], prm[P_W_REP], prm[P_W_LAT], prm[P_W_FAIL]
+    total = 1
+    for j in range(n):
+        total *= int(caps[j]) + 1
+    out = np.empty((steps, 2))
+    for t in prange(steps):
+        comp = np.zeros((2 * n, 7))
+        load, node_rho, g = np.empty(n), np.empty(n), np.empty(n)
+        order = np.empty(n, dtype=np.int64)
+        cfgs = np.zeros((2, n))
+        lam = lam0[t]
+        s = 0.0
+        for j in range(n):
+            s += lam[j]
+        best_c, best_step = np.inf, np.inf
+        for m in range(total):
+            cur = m % 2
+            cfg, prev = cfgs[cur], cfgs[1 - cur]
+            rest, reps = m, 0.0
+            for j in range(n - 1, -1, -1):
+                base = int(caps[j]) + 1
+                cfg[j] = rest % base
+                rest //= base
+                reps += cfg[j]
+            if s <= 0.0:
+                c = w_lat * prm[P_BASE] / 100.0
+            else:
+                eval_config(lam, cfg, prm, node_rho, comp, cur * n, load, prev, (1 - cur) * n if m > 0 else -1)
+                for j in range(n):
+                    g[j] = w_lat * comp[cur * n + j, 6] / 100.0 + w_fail * comp[cur * n + j, 5]
+                c = _box_min(lam, rho[t], g, order)
+            best_c = min(best_c, c)
+            best_step = min(best_step, (1.0 - phi) * c + w_rep * reps)
+        out[t, 0], out[t, 1] = best_c, best_step
+    return out
+
+
+def plan_total(plan: np.ndarray, costs: np.ndarray, configs: np.ndarray, start: int, prm: np.ndarray,
+               mins: np.ndarray, dist: np.ndarray) -> float:
+    """Total cost of the configuration-index sequence ``plan`` under ``costs`` (as ``plan_dp`` counts)."""
+    phi, rep = prm[P_PHI], configs.sum(axis=1)
+    total, prev = 0.0, start
+    for t, b in enumerate(plan):
+        total += phi * costs[t, mins[prev, b]] + (1 - phi) * costs[t, b] + prm[P_W_REP] * rep[b] \
+            + prm[P_W_SW] * dist[prev, b]
+        prev = b
+    return float(total)
+
+
+class OracleBound(_Planner):
+    """``oracle``: after ``reset``, ``bound`` is a lower bound on the episode's total cost under any
+    action sequence (see the module docstring); ``act`` plays the relaxed optimum's plan (above
+    ``JOINT_LIMIT`` configurations, where no plan is searched, ``static-2``)."""
+
+    name = "oracle"
+
+    def __init__(self):
+        super().__init__()
+        self.bound: float | None = None
+
+    def reset(self, env) -> None:
+        sim = env.sim
+        lam0 = sim.episode_users() * sim.prm[P_RATE]
+        lam0[0] += sim.state[0, sim.n: 2 * sim.n]  # the first step's retries are known exactly
+        rho = retry_box(lam0, sim.caps.astype(np.float64), sim.prm)
+        if np.prod(sim.caps + 1.0) <= JOINT_LIMIT:
+            configs = all_configs(sim.caps)
+            costs = relaxed_costs(lam0, rho, configs, sim.prm)
+            mins, dist = _transitions(tuple(int(c) for c in sim.caps))
+            start = int(np.flatnonzero((configs == sim.replicas()).all(axis=1))[0])
+            plan = plan_dp(costs, configs, start, sim.prm, mins, dist)
+            self.bound = plan_total(plan, costs, configs, start, sim.prm, mins, dist)
+            self._plan = configs[plan]
+        else:
+            minima = relaxed_step_minima(lam0, rho, sim.caps.astype(np.float64), sim.prm)
+            self.bound = float((sim.prm[P_PHI] * minima[:, 0] + minima[:, 1]).sum())
+            self._plan = np.tile(np.minimum(sim.caps, 2), (sim.steps_per_episode, 1)).astype(np.float64)

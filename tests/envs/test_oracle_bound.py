@@ -1,0 +1,63 @@
+"""``oracle`` is a true lower bound: no baseline (nor the plan it plays) costs less, on any group.
+
+Trained policies are checked against the same bound in ``tests/platform/training/test_learning.py``.
+"""
+import numpy as np
+import pytest
+
+from lwmecps.envs import EdgeClusterEnv, known_groups
+from lwmecps.envs.baselines import (DEFAULT_TRAIN_GROUP, BestStaticPolicy, OracleBound, baseline_names, evaluate,
+                                    evaluate_baselines, make_policy)
+from lwmecps.envs.baselines.bound import retry_box
+
+SEEDS = range(5)
+
+
+@pytest.mark.parametrize("group", known_groups())
+def test_oracle_is_below_every_baseline(group):
+    """On every shipped group and each of seeds 0..4, per episode."""
+    env = EdgeClusterEnv(group)
+    train = DEFAULT_TRAIN_GROUP if EdgeClusterEnv(DEFAULT_TRAIN_GROUP).sim.n == env.sim.n else env.sim.group
+    policies = {n: make_policy(n, train_group=train) for n in baseline_names(int(env.sim.caps.max()))}
+    policies["best-static"] = BestStaticPolicy().prepare(group, SEEDS[0], len(SEEDS))  # hindsight over the days
+    for seed in SEEDS:
+        r = {n: evaluate(p, env=env, seed=seed) for n, p in policies.items()}
+        bound = r["oracle"]["cost"]
+        for name, res in r.items():
+            if name != "oracle":
+                assert bound <= res["cost"] * (1 + 1e-9), (group, seed, name, bound, res["cost"])
+        # the plan the bound plays is a real action sequence: executed, it cannot cost less either
+        assert bound <= r["oracle"]["plan_cost"] * (1 + 1e-9)
+        assert r["oracle"]["latency_ms"] is None  # a bound has no latency of its own
+
+
+def test_bound_below_random_action_sequences():
+    """Any action sequence at all, including ones no baseline would play (empty nodes, big swings)."""
+    env = EdgeClusterEnv("profile-b")
+    rng = np.random.default_rng(3)
+    for seed in range(3):
+        oracle = OracleBound()
+        env.reset(seed=seed)
+        oracle.reset(env)
+        for level in (0.2, 0.5, 0.9):  # mostly-low, mixed and mostly-high replica counts
+            env.reset(seed=seed)
+            total = 0.0
+            for _ in range(env.sim.steps_per_episode):
+                act = np.where(rng.random(4) < level, rng.integers(2, 5, 4), rng.integers(0, 2, 4))
+                total += env.step(act.astype(np.int64))[4]["cost"]
+            assert oracle.bound <= total * (1 + 1e-9)
+
+
+def test_retry_box_follows_the_simulator_cap():
+    lam0 = np.full((4, 2), 100.0)
+    prm = EdgeClusterEnv("profile-a").sim.prm
+    rho = retry_box(lam0, np.array([4.0, 1.0]), prm)
+    assert rho[0].tolist() == [0.0, 0.0]
+    # cap: 60 s of a full node (4 x 30 req/s) over a 300 s interval = 24 req/s; 1 replica: 6 req/s
+    assert rho[1].tolist() == [24.0, 6.0] and rho[3].tolist() == [24.0, 6.0]
+
+
+def test_bound_is_tight_enough_to_mean_something():
+    """The bound is below the executed clairvoyant plan, but not by much on the testbed profile."""
+    r = evaluate_baselines("profile-a", seed=0, episodes=1, names=["oracle-plan", "oracle"])
+    assert 0.9 * r["oracle-plan"]["cost"] <= r["oracle"]["cost"] <= r["oracle-plan"]["cost"]

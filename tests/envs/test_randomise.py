@@ -1,0 +1,63 @@
+"""Training-time workload randomisation: documented ranges, reproducible, and off by default."""
+import numpy as np
+import pytest
+
+from lwmecps.envs import EdgeClusterEnv, EnvParams
+from lwmecps.envs.randomise import episode_means, is_randomised, random_day
+from lwmecps.envs.vector import EdgeClusterVectorEnv
+
+BROAD = {"station_share_alpha": 40.0, "random_day_prob": 0.5, "day_shift_hours": 3.0, "day_amplitude_min": 0.6,
+         "day_amplitude_max": 1.4, "load_level_min": 0.7, "load_level_max": 1.5}
+
+
+def test_off_by_default_and_the_group_curve_is_used():
+    env = EdgeClusterEnv("profile-a", params={"random_start": False})
+    assert not is_randomised(env.params)
+    env.reset(seed=0)
+    assert np.array_equal(env.sim.episode_mean_users(), env.sim.means[: env.sim.steps_per_episode])
+
+
+def test_random_day_has_mean_one_and_varies():
+    rng = np.random.default_rng(0)
+    days = np.array([random_day(rng, 288) for _ in range(200)])
+    assert np.allclose(days.mean(axis=1), 1.0)
+    assert (days > 0).all()
+    peaks = days.argmax(axis=1) * 24 / 288
+    assert np.histogram(peaks, bins=4, range=(0, 24))[0].min() >= 20  # peaks at every time of day
+    ratio = days.max(axis=1) / days.min(axis=1)
+    assert ratio.min() < 2.0 and ratio.max() > 5.0  # flat days and spiky ones
+
+
+def test_episode_means_stay_in_the_documented_ranges():
+    params = EnvParams.load(BROAD)
+    env = EdgeClusterEnv("profile-a")
+    means, shares = env.sim.means, env.sim.shares
+    rng = np.random.default_rng(1)
+    levels = np.array([episode_means(means, shares, params, rng).sum(axis=1).mean() for _ in range(400)])
+    base = means.sum(axis=1).mean()
+    # the daily mean moves only by the load level (amplitude keeps the mean unless it clips at 0)
+    assert levels.min() >= 0.7 * base * 0.99 and levels.max() <= 1.5 * base * 1.01
+    assert levels.min() < 0.8 * base and levels.max() > 1.35 * base
+
+
+def test_bad_ranges_are_rejected():
+    with pytest.raises(ValueError, match="load_level_min must not exceed load_level_max"):
+        EnvParams.load({"load_level_min": 2.0, "load_level_max": 1.0})
+    with pytest.raises(ValueError, match="random_day_prob"):
+        EnvParams.load({"random_day_prob": 1.5})
+
+
+def test_vector_env_equals_single_envs_with_randomisation():
+    vec = EdgeClusterVectorEnv(3, "profile-a", params=BROAD)
+    singles = [EdgeClusterEnv("profile-a", params=BROAD) for _ in range(3)]
+    obs, _ = vec.reset(seed=11)
+    assert np.array_equal(obs, np.stack([e.reset(seed=11 + i)[0] for i, e in enumerate(singles)]))
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        act = rng.integers(0, 5, (3, 4))
+        obs, reward, *_ = vec.step(act)
+        outs = [e.step(act[i]) for i, e in enumerate(singles)]
+        assert np.array_equal(obs, np.stack([o[0] for o in outs]))
+        assert np.allclose(reward, [o[1] for o in outs])
+    # the planner sees the very users the simulator served
+    assert singles[0].sim.episode_users().shape == (288, 4)
