@@ -36,7 +36,10 @@ def run_all(include_train: bool = True, train_budget_s: float | None = None,
     results = {"env": env_throughput.run(log=log), "api": api_latency.run(log=log),
                "serve": serve_latency.run(log=log)}
     if include_train:
+        from . import spec_example
+
         results["train"] = train_quality.run(budget_s=train_budget_s, log=log)
+        results["spec_dqn"] = spec_example.run(log=log)
     return results
 
 
@@ -53,6 +56,12 @@ def section(results: dict[str, dict[str, Any]]) -> str:
                 lines.append(f"| {name} | `{key}` | {results[name][key]} |")
     if "train" in results:
         lines += train_table(results["train"])
+    if "spec_dqn" in results:
+        s100 = results["spec_dqn"]["steps_100"]
+        lines += ["", "The spec's DQN example (`lwmecps bench spec-dqn`: lr 0.001, gamma 0.99, "
+                  f"{results['spec_dqn']['episodes']} episodes), reconciled on reconciliation-group-1 with "
+                  f"sample_size 100: costs {s100['costs']}, `vs_hpa` {s100['vs_hpa']}; over 4 days: "
+                  f"`vs_hpa` {results['spec_dqn']['steps_1152']['vs_hpa']}."]
     lines += ["", END]
     return "\n".join(lines)
 

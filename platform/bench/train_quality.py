@@ -27,8 +27,10 @@ DEFAULT_SEEDS = (1, 2, 3)
 
 
 def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, workdir: str,
-              selection_base: dict[str, float], eval_groups: list[str], days: int) -> dict[str, Any]:
-    """Train, select on the validation suite, evaluate the kept policy (see the module docstring)."""
+              selection_base: dict[str, float], eval_groups: list[str], days: int,
+              params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train, select on the validation suite, evaluate the kept policy (see the module docstring);
+    ``params``: the task parameters (default: the type's defaults)."""
     os.environ["OMP_NUM_THREADS"] = "1"
     from lwmecps.envs.baselines import evaluate
     from lwmecps.platform.algorithms.inference import load_policy, save_checkpoint
@@ -38,9 +40,9 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
     from lwmecps.platform.training.registry import build_config
 
     register()
-    algo = build_config(model_type, {}, suites.TRAIN_GROUP, seed=seed).build_algo()
+    algo = build_config(model_type, params or {}, suites.TRAIN_GROUP, seed=seed).build_algo()
     to_env = to_env_for(model_type, suites.TRAIN_GROUP)
-    path = Path(workdir) / f"{model_type}-{seed}"
+    path = Path(workdir) / f"{model_type}-{seed}-{abs(hash(str(params))) % 10**6}"
     best, steps, trained, reached, log = float("inf"), 0, 0.0, None, []
     try:
         last_eval = 0.0

@@ -94,6 +94,22 @@ def bench_train(
             console.print(f"[red]miss[/red] {miss}")
 
 
+@bench_app.command("spec-dqn")
+def bench_spec_dqn(
+    episodes: int = typer.Option(1000, "--episodes", min=1, max=100_000, help="training episodes (the spec: 1000)"),
+    as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
+) -> None:
+    """The spec's DQN example (lr 0.001, gamma 0.99, 1000 episodes) reconciled on
+    reconciliation-group-1 (sample_size 100): policy vs hpa and hpa-tuned costs."""
+    from lwmecps.platform.bench.spec_example import run
+
+    result = run(episodes=episodes, log=console.print)
+    if as_json:
+        print_json(result)
+    else:
+        table("Spec DQN example on reconciliation-group-1", ["figure", "value"], [[k, v] for k, v in result.items()])
+
+
 @bench_app.command("report")
 def bench_report(
     train: bool = typer.Option(True, "--train/--no-train", help="include the training benchmark (~35 min)"),

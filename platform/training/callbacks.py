@@ -18,9 +18,14 @@ class EpisodeMetricsCallback(RLlibCallback):
     def on_episode_end(self, *, episode, prev_episode_chunks=None, metrics_logger=None, **kwargs) -> None:
         # off-policy runners sample in fragments: the episode arrives as its last chunk plus the earlier ones
         chunks = [*(prev_episode_chunks or []), episode]
-        latencies = [i["latency_ms"] for c in chunks for i in c.get_infos() if isinstance(i, dict) and "latency_ms" in i]
+        # each chunk's first info is the observation it starts from (reset's, or the previous chunk's last)
+        infos = [i for c in chunks for i in c.get_infos()[1:] if isinstance(i, dict)]
+        latencies = [i["latency_ms"] for i in infos if "latency_ms" in i]
+        costs = [float(i["cost"]) for i in infos if "cost" in i]
+        # the env's return (-cost): the algorithm may learn from a rescaled reward (training/envs.py)
+        reward = -sum(costs) if costs else float(sum(c.get_return() for c in chunks))
         metrics_logger.log_value(EPISODES_KEY, {
-            "reward": float(sum(c.get_return() for c in chunks)),
+            "reward": reward,
             "steps": int(sum(len(c) for c in chunks)),
             "latency": float(np.mean(latencies) / 1000.0) if latencies else None,  # seconds
         }, reduce="item_series")

@@ -24,3 +24,24 @@ def test_every_type_builds_and_rejects_unknown_keys(model_type):
 def test_unknown_type_names_the_supported_ones():
     with pytest.raises(ParameterError, match="unsupported model_type 'a2c'; supported: ppo, dqn, sac, td3"):
         get_model_type("a2c")
+
+
+def test_training_workload_randomisation_and_reward_reach_the_env():
+    import numpy as np
+
+    from lwmecps.platform.training.envs import make_edge_env
+
+    config = build_config("dqn", {"load_level_min": 0.9, "reward_scale": 0.2}, "profile-a").env_config
+    assert config["params"]["load_level_min"] == 0.9 and config["params"]["random_day_prob"] == 0.5
+    assert config["reward"] == {"scale": 0.2, "offset": 2.5}
+    with pytest.raises(ParameterError, match="load_level_min must not exceed load_level_max"):
+        build_config("ppo", {"load_level_min": 3.0}, "profile-a")
+    # the algorithms learn from -scale * (cost - offset); the env's info still carries the cost
+    env = make_edge_env({**config, "adapter": None})
+    env.reset(seed=0)
+    _, reward, _, _, info = env.step(np.array([2, 2, 2, 2]))
+    assert reward == pytest.approx(-0.2 * (info["cost"] - 2.5))
+    vec = make_edge_env({**config, "adapter": None, "num_envs": 3})
+    vec.reset(seed=0)
+    _, rewards, _, _, infos = vec.step(np.full((3, 4), 2))
+    assert rewards == pytest.approx(-0.2 * (infos["cost"] - 2.5))
