@@ -18,21 +18,24 @@ def run(*args, cwd, timeout=600):
 
 @pytest.mark.timeout(900)
 def test_train_then_eval(tmp_path):
-    out = run("train", "--model-type", "ppo", "--group", "profile-a", "--episodes", "16", "--json", cwd=tmp_path)
+    out = run("train", "--model-type", "ppo", "--group", "profile-a", "--episodes", "16", "--json",
+              "-p", "learning_rate=0.0005", "--param", "load_level_max=1.2", cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
     trained = json.loads(out.stdout.strip().splitlines()[-1])
     checkpoint = Path(trained["checkpoint"])
     assert checkpoint.is_dir() and checkpoint.is_relative_to(tmp_path / "artifacts" / "local")
     meta = json.loads((checkpoint / "lwmecps.json").read_text())
     assert meta["model_type"] == "ppo" and set(meta["versions"]) == {"ray", "torch", "gymnasium", "python"}
+    assert trained["parameters"] == {"learning_rate": 0.0005, "load_level_max": 1.2}
     assert 0 < trained["accuracy"] <= 1 and trained["latency"] > 0
     assert trained["vs_best_static"] > 0 and trained["vs_hpa_tuned"] > 0 and trained["vs_oracle"] >= 1
 
     ev = run("eval", "--model", str(checkpoint), "--group", "profile-b", "--json", cwd=tmp_path)
     assert ev.returncode == 0, ev.stderr[-3000:]
     table = json.loads(ev.stdout.strip().splitlines()[-1])
-    assert {"model", "oracle", "hpa", "causal-oracle", "random"} <= set(table)
+    assert {"model", "oracle", "hpa", "causal-oracle", "random", "best-static", "hpa-tuned"} <= set(table)
     assert table["oracle"]["vs_oracle"] == 1.0 and table["hpa"]["vs_hpa"] == 1.0
+    assert table["best-static"]["vs_best_static"] == 1.0 and table["model"]["vs_oracle"] >= 1.0
     assert table["model"]["cost"] < table["random"]["cost"]
 
     # the restored inference module acts exactly like the trained one did at evaluation
@@ -54,6 +57,10 @@ def test_train_and_eval_bad_input(tmp_path):
     assert bad.returncode == 2 and "unsupported model_type 'alphazero'" in bad.stderr
     bad = run("train", "--model-type", "ppo", "--group", "nowhere", cwd=tmp_path, timeout=120)
     assert bad.returncode == 2 and "unknown workload group 'nowhere'" in bad.stderr
+    bad = run("train", "--model-type", "ppo", "-p", "warp=9", cwd=tmp_path, timeout=120)
+    assert bad.returncode == 2 and "unknown parameter(s) 'warp'" in bad.stderr
+    bad = run("train", "--model-type", "ppo", "-p", "learning_rate", cwd=tmp_path, timeout=120)
+    assert bad.returncode == 2 and "--param needs KEY=VALUE" in bad.stderr
     bad = run("eval", "--model", str(tmp_path), cwd=tmp_path, timeout=120)
     assert bad.returncode == 2 and "not a checkpoint written by lwmecps" in bad.stderr
 
