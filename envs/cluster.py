@@ -79,7 +79,7 @@ class ClusterSim:
         # without randomisation a read-only view of ``means`` (edits of ``means`` reach every slot)
         self.ep_means = (np.repeat(self.means[None], batch, axis=0) if self.randomised
                          else np.broadcast_to(self.means[None], (batch, *self.means.shape)))
-        self.tabled = np.ones(batch, dtype=np.bool_)
+        self.tabled = np.full(batch, not self.randomised)
         self.intervals_per_day = self.means.shape[0]
         self.tod = time_of_day(self.intervals_per_day)
         self.n = self.group.n_nodes
@@ -120,7 +120,6 @@ class ClusterSim:
             self.clock[b] = (-1, start, int(rng.integers(1, 2**62)))
             if self.randomised:  # drawn after the start and key: without it every episode is as before
                 self.ep_means[b] = episode_means(self.means, self.shares, self.params, rng)
-                self.tabled[b] = False
         self.state[slots] = 0.0
         self.state[slots, : self.n] = self.params.initial_replicas
         self.info[:, slots] = 0.0

@@ -4,7 +4,8 @@ Names: ``random``, ``static-k`` (k = 1..max replicas), ``static-trained`` (the b
 vector on the training workload, frozen), ``best-static`` (the same search on the evaluation
 workload: hindsight), ``hpa`` (Kubernetes' defaults), ``hpa-tuned`` (target and window tuned on the
 training workload, frozen; see ``tuned``), ``causal-oracle``, ``oracle-plan`` (the clairvoyant plan,
-executed) and ``oracle`` (a true lower bound on any policy's cost, see ``bound``). Every policy-quality figure of the platform is reported relative to these.
+executed) and ``oracle`` (a true lower bound on any policy's cost, see ``bound``). Every
+policy-quality figure of the platform is reported relative to these.
 """
 from __future__ import annotations
 
@@ -59,11 +60,13 @@ def evaluate_baselines(group: str = "profile-a", seed: int = 0, episodes: int = 
     ``make_policy``; a ``train_group`` of another node count is replaced by ``group`` itself, whose
     tuning days differ from the evaluation days; ``best-static`` is searched on these very workloads)."""
     from ..cluster import ClusterSim
+    from ..groups import load_group
 
     sim = ClusterSim(group, params)
     caps = sim.caps
-    if ClusterSim(train_group, params).n != sim.n:  # no training history of this cluster's shape:
-        train_group = sim.group                     # tune on its own other days (the tuning seeds)
+    trained_on = load_group(train_group) if isinstance(train_group, str) else train_group
+    if trained_on.n_nodes != sim.n:  # no training history of this cluster's shape:
+        train_group = sim.group          # tune on its own other days (the tuning seeds)
     results = {}
     for name in names or baseline_names(int(caps.max())):
         policy = make_policy(name, seed, train_group=train_group, params=params)

@@ -17,14 +17,13 @@ noise), so the search costs a few simulated days of one batch.
 """
 from __future__ import annotations
 
-import hashlib
 import itertools
 
 import numpy as np
 
 from ..cluster import ClusterSim
 from ..config import EnvParams
-from ..groups import WorkloadGroup, load_group
+from ..groups import WorkloadGroup, group_fingerprint, load_group
 from .evaluate import evaluate
 from .planning import JOINT_LIMIT, all_configs
 from .simple import HPAPolicy, Policy
@@ -101,20 +100,14 @@ def tune_hpa(group: WorkloadGroup | str, seed: int = TUNE_SEED, episodes: int = 
     return best, float(cost)
 
 
-def _fingerprint(group: WorkloadGroup, params: EnvParams) -> str:
-    """What a tuned baseline depends on: the group's spec and users, and the env params."""
-    digest = hashlib.sha256(group.spec.model_dump_json().encode())
-    digest.update(np.ascontiguousarray(group.users).tobytes())
-    return f"{digest.hexdigest()}:{params.model_dump_json()}"
-
-
-_TUNED: dict[tuple[str, str], tuple] = {}  # (kind, fingerprint) -> (choice, cost); tuning is deterministic
+# (kind, group content + env params) -> (choice, cost): tuning is deterministic, so once per process
+_TUNED: dict[tuple[str, str], tuple] = {}
 
 
 def _tuned(kind: str, train_group, params, tune) -> tuple:
     group = load_group(train_group) if isinstance(train_group, str) else train_group
     prm = params if isinstance(params, EnvParams) else EnvParams.load(params)
-    key = (kind, _fingerprint(group, prm))
+    key = (kind, f"{group_fingerprint(group)}:{prm.model_dump_json()}")
     if key not in _TUNED:
         _TUNED[key] = tune(group, prm)
     return _TUNED[key]

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-TRAIN_GROUP = "profile-a"
+from lwmecps.envs.baselines import DEFAULT_TRAIN_GROUP as TRAIN_GROUP
 EVAL_SEED = 0
 SELECTION_SEED = 20_000  # checkpoint selection on the validation suite: other days than evaluation
 #: the yardstick: a reachable planner, the two baselines an operator would run, Kubernetes' HPA as it
