@@ -53,6 +53,10 @@ def _env() -> list[dict[str, Any]]:
         secret("MONGODB_URI", "mongodb-uri"),
         secret("LWMECPS_ADMIN_TOKEN", "admin-token"),
         secret("WANDB_API_KEY", "wandb-api-key", optional=True),
+        # Ray 2.60 token auth: every pod (head and workers) the same token, or a worker fails to
+        # join with InvalidAuthToken
+        {"name": "RAY_AUTH_MODE", "value": "token"},
+        secret("RAY_AUTH_TOKEN", "ray-auth-token"),
         {"name": "LWMECPS_ARTIFACTS_DIR", "value": "/artifacts/checkpoints"},
         {"name": "LWMECPS_WANDB_DIR", "value": "/artifacts"},
         {"name": "LWMECPS_POLICY_CPU_SCALE", "value": "1.0"},  # a deploy's cpu is a real core here

@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable
 
-from .auth import create_token
+from .auth import create_token, token_hash
 from .mongo_server import start_nx27017
 from .settings import Settings
 from .store import Store
@@ -90,6 +90,22 @@ def attach_runtime_env() -> dict:
     return {"env_vars": env}
 
 
+ENV_TOKEN_NAME = "LWMECPS_ADMIN_TOKEN"
+
+
+def register_env_admin_token(store: Store, settings: Settings) -> bool:
+    """``LWMECPS_ADMIN_TOKEN`` given to ``up``: its hash goes into the token store (as the token named
+    ``LWMECPS_ADMIN_TOKEN``, replacing the one of an earlier start), so API replicas on *any* node
+    accept it. Attached to a cluster, the ingress may run on a worker node whose environment never saw
+    the variable, and secrets are never put into a Ray runtime_env (the dashboard shows it). Started
+    without the variable, ``up`` drops that stored token again (unsetting it revokes it)."""
+    if settings.admin_token is None:
+        store.tokens.drop_named(ENV_TOKEN_NAME)
+        return False
+    store.tokens.replace_named(token_hash(settings.admin_token.get_secret_value()), "admin", ENV_TOKEN_NAME)
+    return True
+
+
 def bootstrap_admin_token(store: Store, settings: Settings) -> Path | None:
     """On first start (no admin token stored, none in the environment) write one to ``data/admin-token``."""
     if settings.admin_token is not None or store.tokens.count("admin"):
@@ -121,6 +137,7 @@ def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | N
             mongo = start_nx27017(settings.data_dir, settings.embedded_mongo_port)
             stack.callback(mongo.stop)
         store = Store(settings.mongo_uri(), settings.mongodb_db).init()
+        register_env_admin_token(store, settings)
         token_file = bootstrap_admin_token(store, settings)
 
         import ray
@@ -141,7 +158,8 @@ def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | N
         stack.callback(lambda: ray.get(scheduler.shutdown.remote(), timeout=10))
 
         say(f"starting Ray Serve on http://{settings.api_host}:{settings.api_port}")
-        serve.start(http_options={"host": settings.api_host, "port": settings.api_port})
+        serve.start(proxy_location=settings.serve_proxy_location,
+                    http_options={"host": settings.api_host, "port": settings.api_port})
         stack.callback(serve.shutdown)
         api = application_config(settings)
         serve.run(build(settings), name=api["name"], route_prefix=api["route_prefix"], blocking=False)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,6 +35,9 @@ class Settings(BaseSettings):
     api_replicas: int = Field(1, ge=1, le=16, description="ingress deployment replicas")
     api_num_cpus: float = Field(0.1, gt=0, le=4, description="CPUs reserved per ingress replica")
     api_max_ongoing_requests: int = Field(64, ge=1, le=10000)
+    serve_proxy_location: Literal["HeadOnly", "EveryNode"] = Field(
+        "HeadOnly", description="where Serve runs HTTP proxies: the head only (one API address; several nodes on "
+                                "one machine would fight over the port) or every node (behind a load balancer)")
     serve_haproxy: bool = Field(True, description="route HTTP through Serve's HAProxy (RAY_SERVE_ENABLE_HA_PROXY=1): "
                                 "~2x the req/s of the default proxy here; it binds all interfaces, auth stays on")
 
@@ -48,7 +52,21 @@ class Settings(BaseSettings):
     dashboard_port: int = Field(8265, ge=1, le=65535)
     max_concurrent_trainings: int = Field(default_factory=_default_trainings, ge=1, le=64)
     training_num_cpus: float = Field(1.0, gt=0, le=64, description="CPUs reserved by one training actor")
+    # a task's resources where its parameters leave them out (lwmecps.platform.training.resources)
+    training_num_env_runners: int | Literal["auto"] = Field(
+        "auto", description="EnvRunner actors per training (0..64); auto: one per free CPU (see resources.py)")
+    training_num_envs_per_env_runner: int = Field(8, ge=1, le=256, description="envs each EnvRunner steps at once")
+    training_num_cpus_per_env_runner: float | Literal["auto"] = Field(
+        "auto", description="CPUs per EnvRunner (> 0); auto: the free CPUs the actor leaves, shared, at most 1")
+    training_num_learners: int = Field(0, ge=0, le=8, description="learner actors per training (0: in the actor)")
+    training_num_cpus_per_learner: float = Field(1.0, gt=0, le=64, description="CPUs per learner actor")
+    training_cpu_headroom: float = Field(0.5, ge=0, le=64, description="CPUs the auto rule leaves free for "
+                                         "reconciliations and policy replicas")
+    training_max_auto_env_runners: int = Field(8, ge=0, le=64, description="most EnvRunners the auto rule gives")
     scheduler_poll_s: float = Field(1.0, gt=0, le=60)
+    scheduler_reserve_timeout_s: float = Field(5.0, gt=0, le=600,
+                                               description="seconds a task's reservation may take to be placed "
+                                                           "before it waits queued for the next pass")
     checkpoint_every_iterations: int = Field(5, ge=1, le=10000)
     max_total_episodes: int = Field(100_000, ge=1, description="upper bound accepted for total_episodes")
     max_training_seconds: float = Field(24 * 3600.0, gt=0, description="wall-clock limit of one training run, s")
@@ -93,6 +111,14 @@ class Settings(BaseSettings):
         if self.mongodb_uri is not None:
             return self.mongodb_uri.get_secret_value()
         return f"mongodb://127.0.0.1:{self.embedded_mongo_port}/"
+
+    @field_validator("training_num_env_runners", "training_num_cpus_per_env_runner")
+    @classmethod
+    def _auto_or_in_range(cls, v, info):
+        low, high = {"training_num_env_runners": (0, 64), "training_num_cpus_per_env_runner": (0.1, 64)}[info.field_name]
+        if v != "auto" and not low <= v <= high:
+            raise ValueError(f"LWMECPS_{info.field_name.upper()} must be in [{low}, {high}] or auto")
+        return v
 
     def resolved(self) -> "Settings":
         """A copy with absolute paths (actors may run in another working directory)."""

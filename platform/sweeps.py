@@ -64,7 +64,35 @@ def _is_domain(value: Any) -> bool:
     return isinstance(value, Domain) or isinstance(value, dict) and "grid_search" in value
 
 
-def tune_param_space(model_type: str, param_space: dict[str, Any], group: str, seed: int = 0):
+SCHEDULERS = ("asha",)
+
+
+def trial_scheduler(name: str | None, iterations: int):
+    """``None`` (every trial runs ``iterations``) or ``"asha"``: Tune's ASHA stops a trial at rungs
+    of ``grace_period * 2^k`` iterations when its ``cost`` is not in the best half of the trials
+    that reached the rung (``grace_period = max(1, iterations // 4)``, reduction factor 2)."""
+    if name is None:
+        return None
+    if name not in SCHEDULERS:
+        raise ParameterError(f"unknown scheduler {name!r}; schedulers: {', '.join(SCHEDULERS)} (or none)")
+    from ray.tune.schedulers import ASHAScheduler
+
+    return ASHAScheduler(time_attr="training_iteration", max_t=iterations, grace_period=max(1, iterations // 4),
+                         reduction_factor=2)
+
+
+def trial_footprint(model_type: str, resources: dict[str, Any] | None, settings=None):
+    """The resources of each trial (``training.resources`` keys; ``auto`` = 0 runners: a sweep runs
+    many trials side by side, each reserves its own footprint as Tune's placement group)."""
+    from .settings import get_settings
+    from .training import resources as res
+
+    checked = res.validate(resources or {})
+    get_model_type(model_type).validate(checked)  # e.g. q_learning's single learner
+    return res.least(checked, settings or get_settings())
+
+
+def tune_param_space(model_type: str, param_space: dict[str, Any], group: str, seed: int = 0, footprint=None):
     """The RLlib config dict with Tune domains on the keys of the swept parameters."""
     from ray import tune
 
@@ -75,7 +103,7 @@ def tune_param_space(model_type: str, param_space: dict[str, Any], group: str, s
         raise ParameterError(f"cannot sweep {', '.join(map(repr, unknown))} for {model_type!r}; sweepable: "
                              f"{', '.join(sorted(keys))}")
     fixed = {k: v for k, v in spaces.items() if not _is_domain(v)}
-    config = build_config(model_type, fixed, group, seed=seed).to_dict()
+    config = build_config(model_type, fixed, group, seed=seed, footprint=footprint).to_dict()
     for key, domain in spaces.items():
         if key in fixed:
             continue
@@ -88,7 +116,8 @@ def tune_param_space(model_type: str, param_space: dict[str, Any], group: str, s
 
 def sweep(model_type: str, param_space: dict[str, Any], group: str = "profile-a", num_samples: int = 4,
           metric: str = "cost", mode: str = "min", iterations: int = 10, register_best: bool = False,
-          settings=None, storage_path: str | None = None, seed: int = 0, max_concurrent_trials: int = 1,
+          settings=None, storage_path: str | None = None, seed: int = 0, max_concurrent_trials: int | None = None,
+          scheduler: str | None = None, resources: dict[str, Any] | None = None,
           log: Callable[[str], None] | None = None) -> SweepResult:
     """Run the sweep on the connected Ray cluster (``ray.init`` first, or one is started)."""
     import ray
@@ -106,7 +135,9 @@ def sweep(model_type: str, param_space: dict[str, Any], group: str = "profile-a"
         raise ValueError("num_samples must be 1..1000 and iterations 1..100000")
     load_group(group)
     settings = settings or get_settings()
-    mt, space = tune_param_space(model_type, param_space, group, seed)
+    footprint = trial_footprint(model_type, resources, settings)
+    stopper = trial_scheduler(scheduler, iterations)
+    mt, space = tune_param_space(model_type, param_space, group, seed, footprint=footprint)
     algo_cls = build_config(model_type, {}, group).algo_class
     if not ray.is_initialized():
         ray.init(log_to_driver=False)
@@ -114,7 +145,10 @@ def sweep(model_type: str, param_space: dict[str, Any], group: str = "profile-a"
     storage = storage_path or tempfile.mkdtemp(prefix="lwmecps-sweep-")
     tuner = tune.Tuner(
         algo_cls, param_space=space,
-        tune_config=TuneConfig(metric=metric, mode=mode, num_samples=num_samples,
+        # each trial reserves its algorithm's whole footprint (Algorithm.default_resource_request:
+        # one placement group of the actor, its EnvRunners and learners); trials run side by side as
+        # far as the cluster's free CPUs allow (max_concurrent_trials None: no other cap)
+        tune_config=TuneConfig(metric=metric, mode=mode, num_samples=num_samples, scheduler=stopper,
                                max_concurrent_trials=max_concurrent_trials),
         run_config=RunConfig(name=f"sweep-{model_type}-{group}", storage_path=str(Path(storage).resolve()),
                              stop={"training_iteration": iterations}, callbacks=_wandb_callbacks(settings, model_type,
@@ -148,6 +182,7 @@ def _frame(grid, model_type: str, param_space: dict[str, Any], metric: str):
         row[metric] = r.metrics.get(metric)
         row["training_iteration"] = r.metrics.get("training_iteration")
         row["env_steps"] = (r.metrics.get("env_runners") or {}).get("num_env_steps_sampled_lifetime")
+        row["node_id"] = r.metrics.get("node_id")
         row["error"] = str(r.error)[:200] if r.error else None
         rows.append(row)
     return pd.DataFrame(rows).sort_values(metric, na_position="last").reset_index(drop=True)

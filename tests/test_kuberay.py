@@ -125,3 +125,36 @@ def test_sweep_job_cleans_up_after_itself():
     job = next(d for _, d in docs() if d["kind"] == "RayJob")
     assert job["spec"]["shutdownAfterJobFinishes"] is True and job["spec"]["activeDeadlineSeconds"] > 0
     assert job["spec"]["entrypoint"].startswith("lwmecps sweep ")
+
+
+def test_every_pod_gets_the_same_ray_auth_token_from_the_secret():
+    """Ray 2.60 token auth: a pod without the head's token cannot join (InvalidAuthToken)."""
+    secret = next(d for _, d in docs() if d["kind"] == "Secret")
+    assert "ray-auth-token" in secret["stringData"]
+    for _, doc in docs():
+        if doc["kind"] not in ("RayService", "RayJob"):
+            continue
+        templates = pod_templates(doc)
+        assert len(templates) >= 2  # the head and the worker group
+        for template in templates:
+            env = {e["name"]: e for e in template["spec"]["containers"][0]["env"]}
+            assert env["RAY_AUTH_MODE"]["value"] == "token"
+            assert env["RAY_AUTH_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": secret["metadata"]["name"],
+                                                                          "key": "ray-auth-token"}
+
+
+def test_autoscaling_is_on_and_the_auto_rule_fits_a_worker_pod():
+    """A default task's footprint, sized by the auto rule on the default cluster, fits one worker pod."""
+    from lwmecps.platform import kuberay
+    from lwmecps.platform.settings import Settings
+    from lwmecps.platform.training import resources
+
+    spec = kuberay.cluster_spec()
+    assert spec["enableInTreeAutoscaling"] is True
+    worker = parse_cpu(kuberay.WORKER_RESOURCES["cpu"])
+    head = float(spec["headGroupSpec"]["rayStartParams"]["num-cpus"])
+    settings = Settings.model_construct()
+    footprint = resources.resolve({}, settings, free_cpus=worker + head - 0.1)  # the API holds 0.1
+    while footprint.actor_cpus + footprint.env_runners * footprint.cpus_per_env_runner > worker + 1e-9:
+        footprint = resources.shrink(footprint, settings)  # what the scheduler does when Ray cannot place it
+    assert footprint.env_runners >= 4 and footprint.cpus <= worker

@@ -33,8 +33,10 @@ def run_all(include_train: bool = True, train_budget_s: float | None = None,
             log: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
     from . import api_latency, env_throughput, serve_latency, train_quality
 
+    from . import scale
+
     results = {"env": env_throughput.run(log=log), "api": api_latency.run(log=log),
-               "serve": serve_latency.run(log=log)}
+               "serve": serve_latency.run(log=log), "scale": scale.run(log=log)}
     if include_train:
         from . import spec_example
 
@@ -88,6 +90,42 @@ def train_table(train: dict[str, Any]) -> list[str]:
     return lines
 
 
+def scale_block(scale: dict[str, Any]) -> str:
+    """``lwmecps bench scale``'s figures and, labelled as such, a projection for KubeRay's worker group."""
+    from .scale import projection
+
+    rows = scale["per_runner"]
+    lines = [SCALE_BEGIN, "", f"### Scale-out — {date.today().isoformat()}, `lwmecps bench scale --json --write`", "",
+             f"Machine: {machine()}; Ray with {scale['cpus']:g} CPUs; PPO defaults on profile-a, "
+             f"{rows['r0']['env_steps']} env steps measured per runner count after one warm-up iteration.", "",
+             "| EnvRunners | CPUs each | env steps/s | wall s | sampling s | learning s |", "|---|---|---|---|---|---|"]
+    for key, row in rows.items():
+        lines.append(f"| {row['runners']} | {row['cpus_per_runner']} | {row['steps_per_s']} | {row['wall_s']} | "
+                     f"{row['sample_s']} | {row['learn_s']} |")
+    lines += ["", f"`speedup_2_vs_0` = {scale['speedup_2_vs_0']} (goal >= 1.5 on 2 cores; 2.0 is the physical limit)."]
+    proj = projection(scale)
+    lines += ["", f"**Projection, not a measurement** (from the figures above): {proj['text']}", "", SCALE_END]
+    return "\n".join(lines)
+
+
+SCALE_BEGIN, SCALE_END = "<!-- scale:begin (written by `lwmecps bench scale --write`) -->", "<!-- scale:end -->"
+
+
+def _replace_block(text: str, begin: str, end: str, block: str) -> str:
+    if begin in text:
+        return re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+    return text.rstrip() + "\n\n" + block + "\n"
+
+
+def write_scale(readme: Path, scale: dict[str, Any]) -> None:
+    """The scale block of the README and the ``scale`` key of ``latest.json`` (the rest kept)."""
+    readme.write_text(_replace_block(readme.read_text(), SCALE_BEGIN, SCALE_END, scale_block(scale)))
+    path = readme.parent / "latest.json"
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data["scale"] = scale
+    path.write_text(json.dumps(data, indent=1, default=str) + "\n")
+
+
 def write(readme: Path, results: dict[str, dict[str, Any]]) -> None:
     text = readme.read_text()
     block = section(results)
@@ -97,3 +135,5 @@ def write(readme: Path, results: dict[str, dict[str, Any]]) -> None:
         text = text.rstrip() + "\n\n" + block + "\n"
     readme.write_text(text)
     (readme.parent / "latest.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    if "scale" in results:
+        write_scale(readme, results["scale"])

@@ -110,6 +110,33 @@ def bench_spec_dqn(
         table("Spec DQN example on reconciliation-group-1", ["figure", "value"], [[k, v] for k, v in result.items()])
 
 
+@bench_app.command("scale")
+def bench_scale(
+    steps: int = typer.Option(23040, "--steps", min=2304, max=10_000_000, help="env steps measured per runner count"),
+    as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
+    write: bool = typer.Option(False, "--write", help="also write the figures into benchmarks/README.md "
+                               "(its scale block) and benchmarks/latest.json"),
+) -> None:
+    """PPO env steps/s with 0, 1 and 2 remote EnvRunners (same configuration, same env steps)."""
+    from pathlib import Path
+
+    from lwmecps.platform.bench.scale import run
+
+    readme = Path("benchmarks/README.md")
+    if write and not readme.is_file():
+        raise typer.BadParameter("benchmarks/README.md does not exist (run from the repository root)")
+    result = run(steps=steps, log=console.print)
+    if write:
+        from lwmecps.platform.bench.report import write_scale
+
+        write_scale(readme, result)
+    if as_json:
+        print_json(result)
+    else:
+        table("Training scale-out (PPO, env steps/s)", ["figure", "value"],
+              [[k, v] for k, v in result.items() if k != "per_runner"])
+
+
 @bench_app.command("report")
 def bench_report(
     train: bool = typer.Option(True, "--train/--no-train", help="include the training benchmark (~35 min)"),

@@ -6,6 +6,7 @@ import json
 import typer
 
 from .output import console, print_json
+from .resource_opts import ENVS, LEARNERS, RUNNER_CPUS, RUNNERS, resource_params
 
 
 def sweep_cmd(
@@ -16,7 +17,12 @@ def sweep_cmd(
     num_samples: int = typer.Option(8, "--num-samples", min=1, max=1000),
     iterations: int = typer.Option(20, "--iterations", min=1, max=100000, help="training iterations per trial"),
     register_best: bool = typer.Option(False, "--register-best", help="store the best trial as a model"),
+    scheduler: str = typer.Option(None, "--scheduler", help="asha: stop weak trials early (default: none)"),
+    max_concurrent: int = typer.Option(None, "--max-concurrent-trials", min=1, max=1000,
+                                       help="cap on trials at once (default: what the free CPUs hold)"),
     as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
+    num_env_runners: str = RUNNERS, num_envs_per_env_runner: int = ENVS, num_cpus_per_env_runner: str = RUNNER_CPUS,
+    num_learners: int = LEARNERS,
 ) -> None:
     """Sweep a model type's parameters with Ray Tune; prints one row per trial, best first."""
     from lwmecps.platform.sweeps import sweep
@@ -25,7 +31,10 @@ def sweep_cmd(
     try:
         param_space = json.loads(space)
         result = sweep(model_type, param_space, group=group, num_samples=num_samples, iterations=iterations,
-                       register_best=register_best, log=console.print)
+                       register_best=register_best, log=console.print, scheduler=scheduler,
+                       max_concurrent_trials=max_concurrent,
+                       resources=resource_params(num_env_runners, num_envs_per_env_runner, num_cpus_per_env_runner,
+                                                 num_learners))
     except (ValueError, ParameterError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None

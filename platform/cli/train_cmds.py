@@ -7,6 +7,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .output import console, print_json, table
+from .resource_opts import ENVS, LEARNERS, RUNNER_CPUS, RUNNERS, resource_params
 
 
 def train(
@@ -18,12 +19,15 @@ def train(
     as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
     param: list[str] = typer.Option(None, "--param", "-p", help="a task parameter KEY=VALUE (repeatable), "
                                     "e.g. -p learning_rate=0.001; the same keys as the API's parameters"),
+    num_env_runners: str = RUNNERS, num_envs_per_env_runner: int = ENVS, num_cpus_per_env_runner: str = RUNNER_CPUS,
+    num_learners: int = LEARNERS,
 ) -> None:
     """Train MODEL_TYPE on GROUP locally with a progress bar; prints the checkpoint and its quality."""
     from lwmecps.envs import UnknownGroupError, load_group
     from lwmecps.platform.training.registry import ParameterError, get_model_type
 
-    params = _parse_params(param or [])
+    params = {**_parse_params(param or []), **resource_params(num_env_runners, num_envs_per_env_runner,
+                                                              num_cpus_per_env_runner, num_learners)}
     try:
         get_model_type(model_type).resolve(params)
         load_group(group)

@@ -18,16 +18,22 @@ log = logging.getLogger("lwmecps.reconcile")
 
 
 def _run_reconcile(checkpoint: str, group: str, sample_size: int, train_group: str,
-                   known: dict[str, float] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+                   known: dict[str, float] | None = None, num_cpus: float = 0.5) -> tuple[dict[str, Any], dict[str, Any]]:
     """The Ray task: ``(reconcile's result, the baseline cache's report)``. ``known``: the stored
-    baseline costs ``{key: cost}``; the report's ``new`` entries are the costs computed here."""
+    baseline costs ``{key: cost}``; the report's ``new`` entries are the costs computed here. In a
+    Ray cluster the policy's episodes are split over as many ``num_cpus`` tasks as the free CPUs
+    hold (``training.reconcile.run_steps_parallel``: the same figures as one task)."""
     import os
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from ..training.reconcile import BaselineCostCache, reconcile
+    from ..training.resources import cluster_cpus
 
+    cluster = cluster_cpus()
+    parts = int(cluster[1] // num_cpus) + 1 if cluster else 1  # + this task's own share
     cache = BaselineCostCache(known)
-    return reconcile(checkpoint, group, sample_size, train_group, cache=cache), cache.report()
+    return (reconcile(checkpoint, group, sample_size, train_group, cache=cache, parts=parts, num_cpus=num_cpus),
+            cache.report())
 
 
 class ReconcileService:
@@ -101,7 +107,7 @@ class ReconcileService:
         if not ray.is_initialized():
             return _run_reconcile(checkpoint, group, size, train_group, known)
         task = ray.remote(num_cpus=self.settings.reconcile_num_cpus, max_retries=0)(_run_reconcile)
-        ref = task.remote(checkpoint, group, size, train_group, known)
+        ref = task.remote(checkpoint, group, size, train_group, known, self.settings.reconcile_num_cpus)
         try:
             return ray.get(ref, timeout=self.settings.reconcile_timeout_s)
         except ray.exceptions.GetTimeoutError:

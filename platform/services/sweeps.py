@@ -27,6 +27,8 @@ def _run_sweep(sweep_id: str, body: dict[str, Any], settings: Settings) -> None:
     try:
         result = sweep(body["model_type"], body["param_space"], group=body["group_id"],
                        num_samples=body["num_samples"], iterations=body["iterations"], register_best=True,
+                       scheduler=body.get("scheduler"), resources=body.get("resources"),
+                       max_concurrent_trials=body.get("max_concurrent_trials"),
                        settings=settings, storage_path=str(settings.artifacts_dir.resolve() / "sweeps" / sweep_id))
     except Exception as exc:
         log.exception("sweep %s failed", sweep_id)
@@ -43,7 +45,8 @@ class SweepService:
         self.store, self.settings = store, settings
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        from ..sweeps import tune_param_space
+        from ..sweeps import trial_footprint, trial_scheduler, tune_param_space
+        from ..training import resources
 
         try:
             load_group(body["group_id"])
@@ -51,8 +54,14 @@ class SweepService:
             raise NotFound(str(exc)) from None
         try:
             tune_param_space(body["model_type"], body["param_space"], body["group_id"])
+            trial_scheduler(body.get("scheduler"), body["iterations"])
+            footprint = trial_footprint(body["model_type"], body.get("resources"), self.settings)
         except ParameterError as exc:
             raise Invalid(str(exc)) from None
+        cluster = resources.cluster_cpus()
+        short = cluster and resources.shortfall(footprint, cluster[0])
+        if short:
+            raise Invalid(f"each trial: {short}")
         import ray
 
         if not ray.is_initialized():

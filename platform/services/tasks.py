@@ -7,6 +7,7 @@ from lwmecps.envs import UnknownGroupError, load_group
 
 from ..settings import Settings
 from ..store import ACTIVE, STATUSES, Store, parse_id
+from ..training import resources
 from ..training.registry import ParameterError, get_model_type
 from .errors import Conflict, Invalid, NotFound, TooMany
 
@@ -23,6 +24,11 @@ class TaskService:
             mt.resolve(params)  # the combination too (e.g. a randomisation range with min > max)
         except ParameterError as exc:
             raise Invalid(str(exc)) from None
+        cluster = resources.cluster_cpus()
+        if cluster is not None:  # a footprint that can never fit would wait queued forever
+            short = resources.shortfall(resources.least(params, self.settings), cluster[0])
+            if short is not None:
+                raise Invalid(short)
         if body["total_episodes"] > self.settings.max_total_episodes:
             raise Invalid(f"total_episodes={body['total_episodes']} exceeds the limit "
                           f"{self.settings.max_total_episodes} (LWMECPS_MAX_TOTAL_EPISODES)")

@@ -15,6 +15,15 @@ class TokenRepository:
     def add(self, token_hash: str, role: str, name: str) -> None:
         self.tokens.insert_one({"hash": token_hash, "role": role, "name": name, "created_at": now()})
 
+    def replace_named(self, token_hash: str, role: str, name: str) -> None:
+        """The one token called ``name`` (any earlier one of that name is dropped)."""
+        self.tokens.delete_many({"name": name, "hash": {"$ne": token_hash}})
+        self.tokens.update_one({"hash": token_hash}, {"$set": {"role": role, "name": name},
+                                                       "$setOnInsert": {"created_at": now()}}, upsert=True)
+
+    def drop_named(self, name: str) -> None:
+        self.tokens.delete_many({"name": name})
+
     def find(self, token_hash: str) -> dict[str, Any] | None:
         return self.tokens.find_one({"hash": token_hash}, {"_id": 0, "role": 1, "name": 1})
 

@@ -39,3 +39,8 @@ class EpisodeMetricsCallback(RLlibCallback):
         if steps:
             self._last_cost = -sum(e["reward"] for e in episodes) / steps
         result["cost"] = getattr(self, "_last_cost", float("nan"))
+        # which Ray node ran this iteration's learner (a sweep's trials spread over nodes; on one
+        # machine every node shares the IP Tune reports, so the node id is what tells them apart)
+        import ray
+
+        result["node_id"] = ray.get_runtime_context().get_node_id()

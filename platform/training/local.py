@@ -16,11 +16,13 @@ def train_local(model_type: str, group: str, episodes: int, out: Path, seed: int
     """Train ``model_type`` on ``group`` for ``episodes`` episodes; returns the checkpoint folder."""
     import ray
 
+    from ..settings import get_settings
+    from . import resources
     from .envs import register
-    from .registry import build_config
+    from .registry import build_config, get_model_type
     from .runner import _redirect_trainable_logs
 
-    config = build_config(model_type, params, group, seed=seed)  # validates before Ray starts
+    build_config(model_type, params, group, seed=seed)  # validates before Ray starts
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     started = False
     if not ray.is_initialized():
@@ -31,7 +33,13 @@ def train_local(model_type: str, group: str, episodes: int, out: Path, seed: int
     try:
         register()
         _redirect_trainable_logs(out / "logs")
-        algo = config.build_algo()
+        settings = get_settings()
+        total, free = resources.cluster_cpus()
+        footprint = resources.resolve(get_model_type(model_type).resolve(params), settings, free)
+        short = resources.shortfall(footprint, total)
+        if short is not None:
+            raise resources.ParameterError(short)
+        algo = build_config(model_type, params, group, seed=seed, footprint=footprint).build_algo()
         try:
             train_episodes(algo, episodes, on_episodes=on_episodes)
             return save_checkpoint(algo, out / "checkpoint", {"model_type": model_type, "group_id": group,

@@ -81,6 +81,38 @@ def run_steps(policy, group, steps: int, seed: int = RECONCILE_SEED, params=None
     return out
 
 
+def split_episodes(steps: int, steps_per_episode: int, parts: int) -> list[tuple[int, int]]:
+    """``[(first_episode, steps), ...]``: ``steps`` decision steps (whole episodes of
+    ``steps_per_episode``, the last one cut) in at most ``parts`` contiguous chunks of whole episodes.
+    Episodes are independent (each resets with its own seed), so the chunks run anywhere and,
+    concatenated in order, are the serial run."""
+    episodes = math.ceil(steps / steps_per_episode)
+    parts = max(1, min(parts, episodes))
+    bounds = [round(i * episodes / parts) for i in range(parts + 1)]
+    return [(a, min(steps, b * steps_per_episode) - a * steps_per_episode) for a, b in zip(bounds, bounds[1:])]
+
+
+def _run_chunk(checkpoint: str, group, steps: int, seed: int, params) -> dict[str, np.ndarray]:
+    from ..algorithms.inference import load_policy
+
+    policy, _ = load_policy(checkpoint)
+    return run_steps(policy, group, steps, seed, params)
+
+
+def run_steps_parallel(checkpoint: str, group, steps: int, params, parts: int, seed: int = RECONCILE_SEED,
+                       num_cpus: float = 0.5) -> dict[str, np.ndarray]:
+    """``run_steps`` of the checkpoint's policy, its episodes split over ``parts`` Ray tasks of
+    ``num_cpus`` each (``split_episodes``); equal to the serial run for the same seeds."""
+    chunks = split_episodes(steps, params.steps_per_episode, parts)
+    if len(chunks) == 1:
+        return _run_chunk(checkpoint, group, steps, seed, params)
+    import ray
+
+    task = ray.remote(num_cpus=num_cpus, max_retries=1)(_run_chunk)
+    parts_out = ray.get([task.remote(checkpoint, group, n, seed + first, params) for first, n in chunks])
+    return {k: np.concatenate([p[k] for p in parts_out]) for k in STEP_FIELDS}
+
+
 def closed_gap(policy_cost: float, hpa_cost: float, causal_cost: float) -> float:
     """Share of the hpa -> causal-oracle cost gap the policy closes (1: as good as the planner)."""
     gap = hpa_cost - causal_cost
@@ -247,14 +279,13 @@ def baseline_costs(group, sample_size: int, names: Sequence[str] = BASELINES, se
 
 
 def reconcile(checkpoint: str, group: str, sample_size: int, train_group: str,
-              cache: BaselineCostCache | None = None, baselines: Sequence[str] = BASELINES) -> dict[str, Any]:
+              cache: BaselineCostCache | None = None, baselines: Sequence[str] = BASELINES,
+              parts: int = 1, num_cpus: float = 0.5) -> dict[str, Any]:
     """The reconciliation metrics (see the module docstring) plus the costs behind the score;
-    ``cache``: reuse baseline costs (None: compute them all)."""
+    ``cache``: reuse baseline costs (None: compute them all); ``parts`` > 1: the policy's episodes
+    split over that many Ray tasks of ``num_cpus`` (``run_steps_parallel``: the same figures)."""
     from lwmecps.envs import EnvParams, load_group
 
-    from ..algorithms.inference import load_policy
-
-    policy, _ = load_policy(checkpoint)
     params = EnvParams.load()
     names = tuple(dict.fromkeys((*GAP, *baselines)))
     costs: dict[str, dict[str, float]] = {}
@@ -262,7 +293,7 @@ def reconcile(checkpoint: str, group: str, sample_size: int, train_group: str,
     trained_on = load_group(train_group)
     for g in dict.fromkeys((group, train_group)):  # one pass when reconciling on the training group
         workload = load_group(g)  # the one object both simulated and fingerprinted
-        ran = run_steps(policy, workload, sample_size, params=params)
+        ran = run_steps_parallel(checkpoint, workload, sample_size, params, parts, num_cpus=num_cpus)
         if g == group:
             mine = ran
         costs[g] = {"policy": float(ran["cost"].mean()),

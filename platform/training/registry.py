@@ -100,15 +100,22 @@ class ModelType:
     adapter: str | None  # action adapter the algorithm needs (see lwmecps.envs.adapters)
     build: Callable[[dict[str, Any]], Any]
     extra: dict[str, Param] = field(default_factory=dict)
+    single_learner: str = ""  # why the update cannot be split over learners ("" = it can)
 
     def validate(self, params: dict[str, Any] | None) -> dict[str, Any]:
+        from . import resources
+
         accepted = {**SPEC_PARAMS, **COMMON_PARAMS, **self.extra}
         params = params or {}
-        unknown = sorted(set(params) - set(accepted))
+        unknown = sorted(set(params) - set(accepted) - set(resources.RESOURCE_PARAMS))
         if unknown:
             raise ParameterError(f"unknown parameter(s) {', '.join(map(repr, unknown))} for model_type "
-                                 f"{self.name!r}; accepted: {', '.join(sorted(accepted))}")
-        return {k: accepted[k].check(k, v) for k, v in params.items()}
+                                 f"{self.name!r}; accepted: {', '.join(sorted([*accepted, *resources.RESOURCE_PARAMS]))}")
+        checked = resources.validate(params)
+        if self.single_learner and checked.get("num_learners", 0) > 1:
+            raise ParameterError(f"num_learners={checked['num_learners']} is not supported by {self.name!r}: "
+                                 f"{self.single_learner}; use num_learners 0 or 1")
+        return {**{k: accepted[k].check(k, v) for k, v in params.items() if k in accepted}, **checked}
 
     def defaults(self) -> dict[str, Any]:
         """``configs/algorithms/<type>.yaml``, validated like a task's parameters."""
@@ -137,10 +144,19 @@ def _defaults(name: str) -> tuple:
         raise ParameterError(f"configs/algorithms/{name}.yaml: {exc}") from None
 
 
-def _common(config, p: dict[str, Any], env_config: dict[str, Any], seed: int, vectorised: bool):
+def _common(config, p: dict[str, Any], env_config: dict[str, Any], seed: int, vectorised: bool, footprint):
     config = (config.environment(ENV_NAME, env_config=env_config)
-              .env_runners(num_env_runners=0, num_envs_per_env_runner=8,
+              .env_runners(num_env_runners=footprint.env_runners,
+                           num_envs_per_env_runner=footprint.envs_per_env_runner,
+                           num_cpus_per_env_runner=footprint.cpus_per_env_runner,
                            gym_env_vectorize_mode="vector_entry_point" if vectorised else "sync")
+              .learners(num_learners=footprint.learners, num_cpus_per_learner=footprint.cpus_per_learner)
+              .resources(num_cpus_for_main_process=footprint.actor_cpus)
+              # an EnvRunner lost (with its node) is recreated and the training goes on; the episodes
+              # it had not finished are dropped, none is counted twice (they are counted when reported)
+              .fault_tolerance(restart_failed_env_runners=True, max_num_env_runner_restarts=100,
+                               delay_between_env_runner_restarts_s=1.0, env_runner_health_probe_timeout_s=10.0,
+                               env_runner_restore_timeout_s=600.0)
               .callbacks(EpisodeMetricsCallback)
               .debugging(seed=seed)
               .reporting(metrics_num_episodes_for_smoothing=8))
@@ -272,7 +288,8 @@ MODEL_TYPES: dict[str, ModelType] = {
         "epsilon_start": Param(float, 0.0, 1.0, doc="exploration rate at the start"),
         "epsilon_end": Param(float, 0.0, 1.0, doc="exploration rate after the decay"),
         "epsilon_decay_steps": Param(int, 1, 100_000_000, doc="env steps of linear epsilon decay"),
-    }),
+    }, single_learner="each learner would update its own copy of the table from its shard of the batch and "
+                      "the copies would diverge (a table has no gradient to all-reduce)"),
 }
 _RLLIB_KEYS = {
     "ppo": _ON_POLICY_KEYS,
@@ -306,9 +323,16 @@ def get_model_type(name: str) -> ModelType:
     return MODEL_TYPES[name]
 
 
-def build_config(model_type: str, params: dict[str, Any] | None, group: str, seed: int = 0):
-    """The RLlib ``AlgorithmConfig`` for a task (parameters validated first)."""
+def build_config(model_type: str, params: dict[str, Any] | None, group: str, seed: int = 0, footprint=None):
+    """The RLlib ``AlgorithmConfig`` for a task (parameters validated first). ``footprint``: the
+    task's resolved resources (``resources.Footprint``); ``None``: the least the parameters allow
+    (``auto`` as 0 EnvRunners)."""
+    from ..settings import get_settings
+    from . import resources
+
     mt = get_model_type(model_type)
     p = mt.resolve(params)
+    if footprint is None:
+        footprint = resources.least(p, get_settings())
     env_config = {"group": group, "adapter": mt.adapter, "params": env_overrides(p), "reward": reward_transform(p)}
-    return _common(mt.build(p), p, env_config, seed, vectorised=mt.adapter is None)
+    return _common(mt.build(p), p, env_config, seed, vectorised=mt.adapter is None, footprint=footprint)

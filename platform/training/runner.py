@@ -20,6 +20,7 @@ from ..settings import Settings
 from ..store import Store, parse_id
 from ..store.tasks import now
 from .loop import train_episodes
+from .placement import Placement, StepRate
 from .quality import model_quality
 
 log = logging.getLogger("lwmecps.training")
@@ -60,11 +61,16 @@ class TrainingRun:
     def _train(self, task: dict[str, Any]) -> str:
         from .envs import register
         from .registry import build_config
+        from .resources import Footprint
 
         register()
         _redirect_trainable_logs(self.workdir / "logs")
-        config = build_config(task["model_type"], task["parameters"], task["group_id"], seed=task.get("seed", 0))
+        footprint = Footprint.from_doc(task["resources"]) if task.get("resources") else None
+        config = build_config(task["model_type"], task["parameters"], task["group_id"], seed=task.get("seed", 0),
+                              footprint=footprint)
         algo = config.build_algo()
+        placement = Placement(algo)
+        self.store.tasks.update(self.oid, **{"resources.nodes": placement.nodes()})
         try:
             if task.get("checkpoint"):
                 algo.restore_from_path(task["checkpoint"])
@@ -76,8 +82,13 @@ class TrainingRun:
                 self.store.tasks.add_episodes(self.oid, first, rows, total)
 
             started, limit = time.monotonic(), self.settings.max_training_seconds
+            speed = StepRate()
 
-            def on_iteration(iteration: int, _result: dict) -> None:
+            def on_iteration(iteration: int, result: dict) -> None:
+                fields = {"env_steps": speed.steps(result), "env_steps_per_s": speed.update(result)}
+                if placement.changed():  # a runner restarted (its node died): where it is now
+                    fields["resources.nodes"] = placement.nodes()
+                self.store.tasks.update(self.oid, **fields)
                 if iteration % self.settings.checkpoint_every_iterations == 0:
                     self._checkpoint(algo, task)
                 if time.monotonic() - started > limit:
@@ -89,7 +100,7 @@ class TrainingRun:
             checkpoint = self._checkpoint(algo, task)
             if self.cancel.is_set():
                 return "cancelled"
-            return self._complete(task, algo, checkpoint)
+            return self._complete(task, checkpoint)
         finally:
             algo.stop()
 
@@ -115,12 +126,12 @@ class TrainingRun:
         self.store.tasks.update(self.oid, checkpoint=str(path))
         return str(path)
 
-    def _complete(self, task: dict[str, Any], algo, checkpoint: str) -> str:
-        from lwmecps.platform.algorithms.policy import RLModulePolicy
+    def _complete(self, task: dict[str, Any], checkpoint: str) -> str:
+        from ..algorithms.inference import load_policy
 
-        from .policy_adapters import to_env_for
-
-        policy = RLModulePolicy(algo.get_module(), to_env=to_env_for(task["model_type"], task["group_id"]))
+        # judged from the checkpoint itself: an asynchronous learner (APPO, IMPALA) may still apply
+        # queued batches to the live module after the checkpoint was written
+        policy, _ = load_policy(checkpoint)
         quality = model_quality(policy, task["group_id"])
         self.wandb_run.summary.update({f"eval/{k}": v for k, v in quality.items()})
         model = self.store.models.create({

@@ -1,9 +1,12 @@
 """The scheduler: one detached actor that starts queued trainings and watches running ones.
 
-Every ``scheduler_poll_s`` (or at once when kicked): finished runs' actors are killed; tasks marked
-``running`` whose actor is gone (the service died) are resumed from their checkpoint or failed
-with the reason; then ``created``/``queued`` tasks start, oldest first, while fewer than
-``max_concurrent_trainings`` run (the rest are marked ``queued``).
+Every ``scheduler_poll_s`` (or at once when kicked): finished runs' actors are killed and their
+reservations released; tasks marked ``running`` whose actor is gone (the service died) are resumed
+from their checkpoint or failed with the reason; then ``created``/``queued`` tasks start, oldest
+first, while fewer than ``max_concurrent_trainings`` run and the task's whole footprint (its actor,
+EnvRunners and learners: ``resources.Footprint``) fits the CPUs free on the cluster; the rest are
+marked ``queued``. A task whose footprint exceeds the whole cluster (it shrank since the task was
+created) fails with the shortfall instead of waiting forever.
 """
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ import ray
 from ..settings import get_settings
 from ..store import Store, parse_id
 from ..store.tasks import now
-from .actor import NAMESPACE, find_actor, start_actor
+from . import resources
+from .actor import NAMESPACE, find_actor, find_reservation, release, reserve, start_actor
 
 SCHEDULER_NAME = "scheduler"
 log = logging.getLogger("lwmecps.scheduler")
@@ -27,7 +31,7 @@ class Scheduler:
     def __init__(self):
         self.settings = get_settings()
         self.store = Store(self.settings.mongo_uri(), self.settings.mongodb_db)
-        self._runs: dict[str, tuple] = {}  # task_id -> (actor, run ref)
+        self._runs: dict[str, tuple] = {}  # task_id -> (actor, run ref, placement group)
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = False
@@ -53,8 +57,9 @@ class Scheduler:
     def shutdown(self) -> None:
         self._stop = True
         with self._lock:
-            for actor, _ in self._runs.values():
+            for actor, _, pg in self._runs.values():
                 ray.kill(actor)
+                release(pg)
             self._runs.clear()
 
     # -- the loop -----------------------------------------------------------------------------------
@@ -71,7 +76,7 @@ class Scheduler:
     def _reap(self) -> None:
         with self._lock:
             items = list(self._runs.items())
-        for task_id, (actor, ref) in items:
+        for task_id, (actor, ref, pg) in items:
             ready, _ = ray.wait([ref], timeout=0)
             if ready:
                 try:
@@ -80,29 +85,56 @@ class Scheduler:
                     self.store.tasks.transition(parse_id(task_id), ("running",), "failed",
                                                 error=f"training actor died: {type(exc).__name__}")
                 ray.kill(actor)
+                release(pg)
                 with self._lock:
                     self._runs.pop(task_id, None)
 
     def _promote(self) -> None:
         waiting = self.store.tasks.with_status(("created", "queued"))
+        if not waiting:
+            return
         with self._lock:
-            free = self.settings.max_concurrent_trainings - len(self._runs)
+            slots = self.settings.max_concurrent_trainings - len(self._runs)
+        total, free = resources.cluster_cpus()
         for task in waiting:
-            task_id = str(task["_id"])
-            if free <= 0:
+            # 'auto' sizes from a fair share: the free CPUs over the training slots still open
+            footprint = resources.resolve(task["parameters"], self.settings, free / max(1, slots))
+            short = resources.shortfall(footprint, total)
+            if short is not None:
+                self.store.tasks.transition(task["_id"], ("created", "queued"), "failed", error=short)
+                continue
+            if slots <= 0 or footprint.cpus > free + 1e-9 or not self._start(task, footprint):
                 if task["status"] == "created":
                     self.store.tasks.transition(task["_id"], ("created",), "queued")
                 continue
-            if self.store.tasks.transition(task["_id"], ("created", "queued"), "running",
-                                           started_at=now()) is None:
-                continue  # cancelled meanwhile
-            stale = find_actor(task_id)
-            if stale is not None:
-                ray.kill(stale)
-            actor, ref = start_actor(task_id, self.settings.training_num_cpus)
-            with self._lock:
-                self._runs[task_id] = (actor, ref)
-            free -= 1
+            slots -= 1
+            free -= footprint.cpus
+
+    def _start(self, task: dict, footprint: resources.Footprint) -> bool:
+        """Reserve the footprint, then move the task to ``running`` and start its actor."""
+        task_id = str(task["_id"])
+        stale = find_actor(task_id)
+        if stale is not None:
+            ray.kill(stale)
+        stale_pg = find_reservation(task_id)
+        if stale_pg is not None:
+            release(stale_pg)
+        pg = reserve(task_id, footprint, self.settings.scheduler_reserve_timeout_s)
+        while pg is None and resources.can_shrink(task["parameters"], self.settings, footprint):
+            # free CPUs split over nodes need not hold the bundles (an 'auto' footprint sized from
+            # the cluster-wide total): one runner fewer, each a little larger, until it is placed
+            footprint = resources.shrink(footprint, self.settings)
+            pg = reserve(task_id, footprint, self.settings.scheduler_reserve_timeout_s)
+        if pg is None:
+            return False
+        if self.store.tasks.transition(task["_id"], ("created", "queued"), "running", started_at=now(),
+                                       resources=footprint.as_doc()) is None:
+            release(pg)  # cancelled meanwhile
+            return True
+        actor, ref = start_actor(task_id, pg)
+        with self._lock:
+            self._runs[task_id] = (actor, ref, pg)
+        return True
 
     def _recover_orphans(self) -> None:
         """Tasks left ``running`` by a service that died: resume from checkpoint, or fail with the reason."""
@@ -110,6 +142,9 @@ class Scheduler:
             actor = find_actor(str(task["_id"]))
             if actor is not None:
                 ray.kill(actor)  # a leftover of the previous scheduler: restart it cleanly
+            pg = find_reservation(str(task["_id"]))
+            if pg is not None:
+                release(pg)
             if task.get("checkpoint"):
                 self.store.tasks.transition(task["_id"], ("running",), "queued", resumed=True)
             else:
@@ -120,11 +155,13 @@ class Scheduler:
     def _kill_after_grace(self, task_id: str, actor) -> None:
         deadline = time.monotonic() + self.settings.cancel_grace_s
         with self._lock:
-            ref = self._runs.get(task_id, (None, None))[1]
+            _, ref, pg = self._runs.get(task_id, (None, None, None))
         while ref is not None and time.monotonic() < deadline:
             if ray.wait([ref], timeout=0.2)[0]:
                 break
         ray.kill(actor)
+        if pg is not None:
+            release(pg)
         with self._lock:
             self._runs.pop(task_id, None)
         self._wake.set()

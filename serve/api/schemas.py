@@ -35,6 +35,28 @@ class EpisodeMetrics(BaseModel):
     episode_latencies: list[float | None] = Field(description="mean request latency per episode, seconds")
 
 
+class NodePlace(BaseModel):
+    node_id: str
+    ip: str
+
+
+class TaskNodes(BaseModel):
+    actor: NodePlace | None = None
+    env_runners: list[NodePlace] = Field(default_factory=list)
+    learners: list[NodePlace] = Field(default_factory=list)
+
+
+class TaskResources(BaseModel):
+    """What the task holds on the Ray cluster (resolved when it starts; see the README's scale-out section)."""
+
+    env_runners: int = Field(description="remote EnvRunner actors (0: sampling inside the task's actor)")
+    envs_per_env_runner: int
+    cpus_per_env_runner: float
+    learners: int = Field(description="remote learner actors (0: the learner inside the task's actor)")
+    cpus: float = Field(description="every CPU reserved: actor + runners x per-runner + learners x per-learner")
+    nodes: TaskNodes | None = Field(None, description="the nodes the task's actors run on (node id, IP)")
+
+
 class TrainingStatus(BaseModel):
     task_id: str
     name: str
@@ -49,6 +71,10 @@ class TrainingStatus(BaseModel):
     wandb_run_id: str | None = None
     model_id: str | None = None
     error: str | None = None
+    resources: TaskResources | None = Field(None, description="set when the task starts")
+    env_steps: int | None = Field(None, description="env steps sampled so far")
+    env_steps_per_s: float | None = Field(None, description="env steps per second of the last training "
+                                                            "iteration, sampling and learning together")
     created_at: datetime
     updated_at: datetime
 

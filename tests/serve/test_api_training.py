@@ -49,6 +49,13 @@ def test_create_get_list_cancel(api):
     ({"parameters": {"load_level_min": 2.0, "load_level_max": 1.5}}, 422, "load_level_min must not exceed"),
     ({"priority": "high"}, 422, "priority"),
     ({"name": 42}, 422, "name"),
+    ({"parameters": {"num_env_runners": -1}}, 422, "'num_env_runners'=-1 is outside [0, 64]"),
+    ({"parameters": {"num_env_runners": 1000}}, 422, "'num_env_runners'=1000 is outside [0, 64]"),
+    ({"parameters": {"num_env_runners": 2.5}}, 422, "'num_env_runners' must be a int, got 2.5"),
+    ({"parameters": {"num_env_runners": "many"}}, 422, "accepted: int in [0, 64] or 'auto'"),
+    ({"parameters": {"num_learners": 99}}, 422, "'num_learners'=99 is outside [0, 8]"),
+    ({"parameters": {"num_cpus_per_env_runner": 0}}, 422, "'num_cpus_per_env_runner'=0.0 is outside [0.1, 64.0]"),
+    ({"model_type": "q_learning", "parameters": {"num_learners": 2}}, 422, "own copy of the table"),
 ])
 def test_bad_bodies_are_4xx_and_store_unchanged(api, change, code, words):
     body = {k: v for k, v in {**SPEC_BODY, **change}.items() if v is not None}
@@ -123,3 +130,16 @@ def test_health_with_the_database_down_is_unhealthy_not_500(tmp_path):
     assert r.json()["components"]["database"].startswith("unhealthy") and r.json()["status"] == "unhealthy"
     r = client.get("/api/v1/training", headers={"Authorization": "Bearer t-admin"})
     assert r.status_code == 503 and "database is unavailable" in r.json()["detail"]
+
+
+def test_a_footprint_larger_than_the_cluster_is_refused_at_creation(api, ray_local):
+    """Connected to a Ray cluster (2 CPUs here), a task that could never fit is a 422, not a task
+    queued forever; one that fits is accepted."""
+    before = n_tasks(api)
+    body = {**SPEC_BODY, "parameters": {"num_env_runners": 8, "num_cpus_per_env_runner": 1.0}}
+    r = api.post("/api/v1/training", json=body, headers=api.admin)
+    assert r.status_code == 422, r.text
+    assert "needs 9 CPUs" in r.json()["detail"] and "the Ray cluster has 2" in r.json()["detail"]
+    assert n_tasks(api) == before
+    body["parameters"] = {"num_env_runners": 2, "num_cpus_per_env_runner": 0.5}
+    assert api.post("/api/v1/training", json=body, headers=api.admin).status_code == 201

@@ -20,6 +20,13 @@ class SweepCreate(BaseModel):
     group_id: StrictStr = Field("profile-a", min_length=1, max_length=100)
     num_samples: StrictInt = Field(4, ge=1, le=64, description="trials (x grid points)")
     iterations: StrictInt = Field(10, ge=1, le=1000, description="training iterations per trial")
+    scheduler: Literal["asha"] | None = Field(None, description="'asha': stop weak trials early (Tune's ASHA on "
+                                              "cost; rungs from iterations // 4, halving); none: all run in full")
+    resources: dict[str, Any] = Field(default_factory=dict, description="each trial's num_env_runners, "
+                                      "num_envs_per_env_runner, num_cpus_per_env_runner, num_learners "
+                                      "(as a training task's parameters; auto = 0 runners)")
+    max_concurrent_trials: StrictInt | None = Field(None, ge=1, le=64, description="cap on trials at once; "
+                                                    "none: as many as the cluster's free CPUs hold")
 
 
 class SweepOut(BaseModel):
@@ -30,6 +37,9 @@ class SweepOut(BaseModel):
     param_space: dict[str, Any]
     num_samples: int
     iterations: int
+    scheduler: str | None = None
+    resources: dict[str, Any] = Field(default_factory=dict)
+    max_concurrent_trials: int | None = None
     results: list[dict[str, Any]] = Field(description="one row per trial, best (lowest cost) first")
     best_params: dict[str, Any] | None
     best_cost: float | None
@@ -40,7 +50,9 @@ class SweepOut(BaseModel):
 
 
 def _out(doc: dict[str, Any]) -> SweepOut:
-    return SweepOut(sweep_id=str(doc["_id"]), **{k: doc.get(k) for k in SweepOut.model_fields if k != "sweep_id"})
+    fields = {k: doc.get(k) for k in SweepOut.model_fields if k != "sweep_id"}
+    fields["resources"] = fields["resources"] or {}
+    return SweepOut(sweep_id=str(doc["_id"]), **fields)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SweepOut)

@@ -48,7 +48,8 @@ def get_training(task_id: str, services: ServicesDep, _: ReadRole):
                              episode_steps=[e["steps"] for e in episodes],
                              episode_latencies=[e.get("latency") for e in episodes])
     return {**_summary(task), "parameters": task["parameters"], "metrics": metrics,
-            "wandb_run_id": task.get("wandb_run_id"), "error": task.get("error")}
+            "wandb_run_id": task.get("wandb_run_id"), "error": task.get("error"), "resources": task.get("resources"),
+            "env_steps": task.get("env_steps"), "env_steps_per_s": task.get("env_steps_per_s")}
 
 
 @router.post("/{task_id}/cancel", response_model=TrainingCancelled)

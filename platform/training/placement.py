@@ -1,0 +1,53 @@
+"""Where a running training's actors are, and how fast it steps (what ``GET /training/{id}`` shows)."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _where(_runner=None) -> dict[str, str]:
+    import ray
+
+    return {"node_id": ray.get_runtime_context().get_node_id(), "ip": ray.util.get_node_ip_address()}
+
+
+class Placement:
+    """The nodes of a built ``Algorithm``'s process, its remote EnvRunners and its learners."""
+
+    def __init__(self, algo):
+        self.algo = algo
+        self._restarts = self._restart_count()
+
+    def _restart_count(self) -> int:
+        group = getattr(self.algo, "env_runner_group", None)
+        return group.num_remote_worker_restarts() if group is not None else 0
+
+    def changed(self) -> bool:
+        """True once after an EnvRunner was restarted (it may sit on another node now)."""
+        count = self._restart_count()
+        moved, self._restarts = count != self._restarts, count
+        return moved
+
+    def nodes(self) -> dict[str, Any]:
+        """``{"actor": {node_id, ip}, "env_runners": [...], "learners": [...]}`` (healthy ones only)."""
+        group = self.algo.env_runner_group
+        runners = group.foreach_env_runner(_where, local_env_runner=False) if group.num_remote_env_runners() else []
+        learners = []
+        learner_group = getattr(self.algo, "learner_group", None)
+        if learner_group is not None and not learner_group.is_local:
+            learners = [call.get() for call in learner_group.foreach_learner(_where) if call.ok]
+        return {"actor": _where(), "env_runners": list(runners), "learners": list(learners)}
+
+
+class StepRate:
+    """Env steps per second of the last iteration, sampling and learning together:
+    ``env steps sampled in the iteration (all runners) / the iteration's wall time``."""
+
+    @staticmethod
+    def steps(result: dict) -> int:
+        return int((result.get("env_runners") or {}).get("num_env_steps_sampled_lifetime") or 0)
+
+    @staticmethod
+    def update(result: dict) -> float | None:
+        sampled = (result.get("env_runners") or {}).get("num_env_steps_sampled")
+        wall = result.get("time_this_iter_s")
+        return round(float(sampled) / float(wall), 1) if sampled and wall else None
