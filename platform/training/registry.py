@@ -150,7 +150,10 @@ def _common(config, p: dict[str, Any], env_config: dict[str, Any], seed: int, ve
                            num_envs_per_env_runner=footprint.envs_per_env_runner,
                            num_cpus_per_env_runner=footprint.cpus_per_env_runner,
                            gym_env_vectorize_mode="vector_entry_point" if vectorised else "sync")
-              .learners(num_learners=footprint.learners, num_cpus_per_learner=footprint.cpus_per_learner)
+              # with no remote learner the learner runs in the main process, whose bundle RLlib sizes
+              # max(main, per-learner): the per-learner CPUs must then be the actor's
+              .learners(num_learners=footprint.learners,
+                        num_cpus_per_learner=footprint.cpus_per_learner if footprint.learners else footprint.actor_cpus)
               .resources(num_cpus_for_main_process=footprint.actor_cpus)
               # an EnvRunner lost (with its node) is recreated and the training goes on; the episodes
               # it had not finished are dropped, none is counted twice (they are counted when reported)

@@ -81,9 +81,8 @@ class Scheduler:
             if ready:
                 try:
                     ray.get(ref)
-                except Exception as exc:  # the actor died (OOM, killed): fail the task if still running
-                    self.store.tasks.transition(parse_id(task_id), ("running",), "failed",
-                                                error=f"training actor died: {type(exc).__name__}")
+                except Exception as exc:  # the actor died (OOM, killed, its node lost)
+                    self._actor_died(task_id, exc)
                 ray.kill(actor)
                 release(pg)
                 with self._lock:
@@ -136,6 +135,21 @@ class Scheduler:
             self._runs[task_id] = (actor, ref, pg)
         return True
 
+    def _actor_died(self, task_id: str, exc: Exception) -> None:
+        """A running task whose actor died goes back to ``queued`` to resume from its checkpoint (its
+        episodes so far are kept: counting resumes at ``current_episode``), or fails with the reason
+        when it has none."""
+        oid = parse_id(task_id)
+        task = self.store.tasks.get(oid)
+        if task is None or task["status"] != "running":
+            return
+        if task.get("checkpoint"):
+            log.warning("training %s lost its actor (%s); resuming from its checkpoint", task_id, type(exc).__name__)
+            self.store.tasks.transition(oid, ("running",), "queued", resumed=True)
+        else:
+            self.store.tasks.transition(oid, ("running",), "failed",
+                                        error=f"training actor died before its first checkpoint: {type(exc).__name__}")
+
     def _recover_orphans(self) -> None:
         """Tasks left ``running`` by a service that died: resume from checkpoint, or fail with the reason."""
         for task in self.store.tasks.with_status(("running",)):
@@ -168,8 +182,14 @@ class Scheduler:
 
 
 def get_or_start_scheduler():
+    """The scheduler, started on this process's node (``lwmecps up`` runs on the head): with no CPUs
+    to ask for, Ray could place it on any worker, and a worker node that dies must not take the
+    control loop with it (soft: it still starts if this node cannot host it)."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
     return Scheduler.options(name=SCHEDULER_NAME, namespace=NAMESPACE, lifetime="detached",
-                             get_if_exists=True).remote()
+                             get_if_exists=True, scheduling_strategy=here).remote()
 
 
 def find_scheduler():

@@ -95,6 +95,9 @@ def test_train_watch_deploy_predict_cancel(console, page):
     progress.add(page.eval_on_selector("#tasks tr:has-text('console-ppo') progress", "p => p.value"))
     assert max(seen) == 24 and len(seen) > 1 and max(progress) == 1 and len(progress) > 1
     assert points(page, "chart-latency") == 24 and points(page, "chart-steps") == 24
+    # what the task held on the cluster (auto rule: EnvRunners beside its actor) and where
+    resources = page.text_content("#task-resources")
+    assert "EnvRunner" in resources and " on 1 node" in resources and "CPUs" in resources, resources
     shot(page, "2-training-completed")
 
     # deploy its model from the models view

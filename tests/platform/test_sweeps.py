@@ -86,3 +86,34 @@ def test_sweep_cli_rejects_a_bad_space():
     out = subprocess.run([lwmecps, "sweep", "--space", '{"momentum": 0.9}'], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 2 and "cannot sweep 'momentum'" in out.stdout + out.stderr
+
+
+def test_asha_scheduler_and_bad_scheduler_names():
+    from ray.tune.schedulers import ASHAScheduler
+
+    from lwmecps.platform.sweeps import trial_scheduler
+
+    assert trial_scheduler(None, 20) is None
+    asha = trial_scheduler("asha", 20)
+    assert isinstance(asha, ASHAScheduler) and asha._max_t == 20
+    assert [rung for rung, _ in asha._brackets[0]._rungs] == [20, 10, 5]  # grace 20 // 4, halving
+    with pytest.raises(ParameterError, match="unknown scheduler 'hyperband'; schedulers: asha"):
+        trial_scheduler("hyperband", 20)
+
+
+def test_each_trial_reserves_its_whole_footprint():
+    """Tune's placement group per trial is the algorithm's resource request: actor + runners + learners."""
+    from ray.rllib.algorithms.ppo import PPO
+
+    from lwmecps.platform.settings import Settings
+    from lwmecps.platform.sweeps import trial_footprint, tune_param_space
+
+    settings = Settings(training_num_cpus=0.5)
+    footprint = trial_footprint("ppo", {"num_env_runners": 2, "num_cpus_per_env_runner": 1.0}, settings)
+    _, space = tune_param_space("ppo", {"learning_rate": 0.001}, "profile-a", footprint=footprint)
+    bundles = PPO.default_resource_request(space).bundles
+    assert [b["CPU"] for b in bundles] == [0.5, 1.0, 1.0] and sum(b["CPU"] for b in bundles) == footprint.cpus
+    with pytest.raises(ParameterError, match="own copy of the table"):
+        trial_footprint("q_learning", {"num_learners": 2}, settings)
+    with pytest.raises(ParameterError, match="'num_env_runners'=-1 is outside"):
+        trial_footprint("ppo", {"num_env_runners": -1}, settings)

@@ -108,11 +108,22 @@ async function refreshTask() {
   const t = await api(`/training/${state.taskId}`);
   $("#task-detail").hidden = false;
   $("#task-title").textContent = `${t.name} (${t.model_type}, ${t.status}${t.error ? ": " + t.error : ""})`;
+  $("#task-resources").textContent = resourcesLine(t);
   const m = t.metrics;
   const eps = m.episode_rewards.map((_, i) => i + 1);
   setSeries("chart-reward", "episode reward", "#2563eb", eps, m.episode_rewards);
   setSeries("chart-latency", "mean latency (s)", "#dc2626", eps, m.episode_latencies);
   setSeries("chart-steps", "episode length (steps)", "#059669", eps, m.episode_steps);
+}
+
+// "2 EnvRunners x 0.2 CPU on 2 nodes, 0 learners, 1.4 CPUs; 5120 env steps/s": what the task holds, where, how fast
+function resourcesLine(t) {
+  const r = t.resources;
+  if (!r) return "resources: assigned when the task starts";
+  const nodes = r.nodes ? new Set([r.nodes.actor, ...r.nodes.env_runners, ...r.nodes.learners].filter(Boolean).map((n) => n.node_id)).size : 0;
+  return `${r.env_runners} EnvRunner${r.env_runners === 1 ? "" : "s"} x ${r.cpus_per_env_runner} CPU` +
+    `${nodes ? ` on ${nodes} node${nodes === 1 ? "" : "s"}` : ""}, ${r.learners} learners, ${r.cpus} CPUs` +
+    `${t.env_steps_per_s ? `; ${Math.round(t.env_steps_per_s)} env steps/s` : ""}`;
 }
 
 // the models table's metric columns, in the header's order (see index.html)
