@@ -102,7 +102,14 @@ def scale_block(scale: dict[str, Any]) -> str:
     for key, row in rows.items():
         lines.append(f"| {row['runners']} | {row['cpus_per_runner']} | {row['steps_per_s']} | {row['wall_s']} | "
                      f"{row['sample_s']} | {row['learn_s']} |")
-    lines += ["", f"`speedup_2_vs_0` = {scale['speedup_2_vs_0']} (goal >= 1.5 on 2 cores; 2.0 is the physical limit)."]
+    r0 = rows["r0"]
+    share = r0["learn_s"] / (r0["learn_s"] + r0["sample_s"]) if r0["learn_s"] + r0["sample_s"] else 0.0
+    ideal = 1.0 / (share + (1.0 - share) / 2) if share < 1 else 1.0
+    lines += ["", f"`speedup_2_vs_0` = {scale['speedup_2_vs_0']} (goal >= 1.5 on 2 cores; 2.0 is the physical limit). "
+              f"Where the time goes (sampling timed alone, the rest is learning): learning is {share:.0%} of a 0-runner iteration and "
+              f"does not split over runners (synchronous PPO: runners wait while the learner updates), so even a "
+              f"perfect split of sampling over 2 runners gives at most {ideal:.2f}x (Amdahl); the rest of the "
+              f"gap is moving the sampled episodes from the runner processes to the learner."]
     proj = projection(scale)
     lines += ["", f"**Projection, not a measurement** (from the figures above): {proj['text']}", "", SCALE_END]
     return "\n".join(lines)

@@ -5,8 +5,9 @@ For each runner count: build the algorithm (``registry.build_config`` with a ``F
 many runners sharing the machine's CPUs), run one warm-up iteration (numba compiles, actors start),
 then iterate until ``steps`` env steps more were sampled. ``steps_per_s`` = env steps sampled in
 the measured iterations / their wall time (sampling and learning together); ``wall_s`` that wall
-time. ``sample_s`` / ``learn_s``: RLlib's own timers of the two phases, summed over the measured
-iterations, to show where the time goes. ``speedup_2_vs_0 = steps_per_s_r2 / steps_per_s_r0``.
+time. ``sample_s``: the same number of sampling rounds timed alone (``synchronous_parallel_sample``,
+as PPO's training step calls it); ``learn_s = wall_s - sample_s`` (the learner's update and the
+weight sync): where the time goes. ``speedup_2_vs_0 = steps_per_s_r2 / steps_per_s_r0``.
 
 The runners are RLlib's synchronous EnvRunners: they sample in parallel, then the learner (in the
 algorithm's process) updates while they wait, so the speed-up is bounded by the learner's share of
@@ -22,12 +23,6 @@ from typing import Any, Callable
 RUNNERS = (0, 1, 2)
 
 
-def _timer(result: dict, key: str) -> float:
-    timers = result.get("timers") or {}
-    value = timers.get(key)
-    return float(value) if isinstance(value, (int, float)) else 0.0
-
-
 def measure(runners: int, steps: int, cpus: float, seed: int = 0) -> dict[str, Any]:
     """Train PPO (defaults, profile-a) with ``runners`` remote EnvRunners until ``steps`` env steps."""
     from lwmecps.platform.training.envs import register
@@ -41,14 +36,24 @@ def measure(runners: int, steps: int, cpus: float, seed: int = 0) -> dict[str, A
     algo = build_config("ppo", {}, "profile-a", seed=seed, footprint=footprint).build_algo()
     try:
         algo.train()  # warm-up: compiled kernels, started actors
-        sampled, wall, sample_s, learn_s = 0, 0.0, 0.0, 0.0
+        sampled, wall, iterations = 0, 0.0, 0
         while sampled < steps:
             t0 = time.perf_counter()
             result = algo.train()
             wall += time.perf_counter() - t0
             sampled += int(result["env_runners"]["num_env_steps_sampled"])
-            sample_s += _timer(result, "env_runner_sampling_timer")
-            learn_s += _timer(result, "learner_update_timer")
+            iterations += 1
+        # where the time goes: the same sampling alone (RLlib's synchronous_parallel_sample, as PPO's
+        # training step calls it, results shipped to this process), for as many env steps
+        from ray.rllib.execution.rollout_ops import synchronous_parallel_sample
+
+        batch = algo.config.total_train_batch_size
+        t0 = time.perf_counter()
+        for _ in range(iterations):
+            synchronous_parallel_sample(worker_set=algo.env_runner_group, max_env_steps=batch,
+                                        _uses_new_env_runners=True, _return_metrics=True)
+        sample_s = time.perf_counter() - t0
+        learn_s = max(0.0, wall - sample_s)
     finally:
         algo.stop()
     return {"runners": runners, "cpus_per_runner": footprint.cpus_per_env_runner, "env_steps": sampled,
