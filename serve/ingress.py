@@ -25,8 +25,14 @@ class ApiIngress:
     def __init__(self):
         from lwmecps.platform.serving.collector import SystemCollector
 
+        import ray
+
+        from lwmecps.platform.training.scheduler import get_or_start_scheduler
+
         services = Services(get_settings())
         set_services(services)
+        if ray.is_initialized():  # a RayService has no `lwmecps up` to start the scheduler: the API does
+            get_or_start_scheduler()
         self.collector = SystemCollector(services.store.samples, services.settings.metrics_sample_s)
 
 

@@ -181,15 +181,23 @@ class Scheduler:
         self._wake.set()
 
 
+def head_node_id() -> str:
+    """The head node's id (Ray gives it the resource ``node:__internal_head__``), else this node's."""
+    for node in ray.nodes():
+        if node.get("Alive") and "node:__internal_head__" in node.get("Resources", {}):
+            return node["NodeID"]
+    return ray.get_runtime_context().get_node_id()
+
+
 def get_or_start_scheduler():
-    """The scheduler, started on this process's node (``lwmecps up`` runs on the head): with no CPUs
-    to ask for, Ray could place it on any worker, and a worker node that dies must not take the
-    control loop with it (soft: it still starts if this node cannot host it)."""
+    """The scheduler (started once: by ``lwmecps up``, or by the API's ingress on a RayService), on
+    the head node: with no CPUs to ask for, Ray could place it on any worker, and a worker node that
+    dies must not take the control loop with it (soft: it still starts if the head cannot host it)."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
+    head = NodeAffinitySchedulingStrategy(head_node_id(), soft=True)
     return Scheduler.options(name=SCHEDULER_NAME, namespace=NAMESPACE, lifetime="detached",
-                             get_if_exists=True, scheduling_strategy=here).remote()
+                             get_if_exists=True, scheduling_strategy=head).remote()
 
 
 def find_scheduler():
