@@ -55,10 +55,10 @@ class Settings(BaseSettings):
     # a task's resources where its parameters leave them out (lwmecps.platform.training.resources)
     training_num_env_runners: int | Literal["auto"] = Field(
         "auto", description="EnvRunner actors per training (0..64); auto: one per free CPU (see resources.py)")
-    training_num_envs_per_env_runner: int = Field(8, ge=1, le=256, description="envs each EnvRunner steps at once")
+    training_num_envs_per_env_runner: int = Field(8, description="envs each EnvRunner steps at once (1..256)")
     training_num_cpus_per_env_runner: float | Literal["auto"] = Field(
         "auto", description="CPUs per EnvRunner (> 0); auto: the free CPUs the actor leaves, shared, at most 1")
-    training_num_learners: int = Field(0, ge=0, le=8, description="learner actors per training (0: in the actor)")
+    training_num_learners: int = Field(0, description="learner actors per training (0..8; 0: in the actor)")
     training_num_cpus_per_learner: float = Field(1.0, gt=0, le=64, description="CPUs per learner actor")
     training_cpu_headroom: float = Field(0.5, ge=0, le=64, description="CPUs the auto rule leaves free for "
                                          "reconciliations and policy replicas")
@@ -112,13 +112,16 @@ class Settings(BaseSettings):
             return self.mongodb_uri.get_secret_value()
         return f"mongodb://127.0.0.1:{self.embedded_mongo_port}/"
 
-    @field_validator("training_num_env_runners", "training_num_cpus_per_env_runner")
+    @field_validator("training_num_env_runners", "training_num_envs_per_env_runner",
+                     "training_num_cpus_per_env_runner", "training_num_learners")
     @classmethod
-    def _auto_or_in_range(cls, v, info):
-        low, high = {"training_num_env_runners": (0, 64), "training_num_cpus_per_env_runner": (0.1, 64)}[info.field_name]
-        if v != "auto" and not low <= v <= high:
-            raise ValueError(f"LWMECPS_{info.field_name.upper()} must be in [{low}, {high}] or auto")
-        return v
+    def _resource_default(cls, v, info):
+        """The bounds (and where ``auto`` is allowed) are the task parameters' own: one statement,
+        ``training.resources.RESOURCE_PARAMS``."""
+        from .training.resources import validate
+
+        key = info.field_name.removeprefix("training_")
+        return validate({key: v})[key]
 
     def resolved(self) -> "Settings":
         """A copy with absolute paths (actors may run in another working directory)."""

@@ -87,8 +87,12 @@ def trial_footprint(model_type: str, resources: dict[str, Any] | None, settings=
     from .settings import get_settings
     from .training import resources as res
 
-    checked = res.validate(resources or {})
-    get_model_type(model_type).validate(checked)  # e.g. q_learning's single learner
+    resources = resources or {}
+    unknown = sorted(set(resources) - set(res.RESOURCE_PARAMS))
+    if unknown:
+        raise ParameterError(f"unknown resource key(s) {', '.join(map(repr, unknown))}; accepted: "
+                             f"{', '.join(res.RESOURCE_PARAMS)}")
+    checked = get_model_type(model_type).validate(resources)  # ranges, and e.g. q_learning's single learner
     return res.least(checked, settings or get_settings())
 
 

@@ -156,5 +156,5 @@ def test_autoscaling_is_on_and_the_auto_rule_fits_a_worker_pod():
     settings = Settings.model_construct()
     footprint = resources.resolve({}, settings, free_cpus=worker + head - 0.1)  # the API holds 0.1
     while footprint.actor_cpus + footprint.env_runners * footprint.cpus_per_env_runner > worker + 1e-9:
-        footprint = resources.shrink(footprint, settings)  # what the scheduler does when Ray cannot place it
+        footprint = resources.shrink(footprint)  # what the scheduler does when Ray cannot place it
     assert footprint.env_runners >= 4 and footprint.cpus <= worker

@@ -31,9 +31,7 @@ def machine() -> str:
 
 def run_all(include_train: bool = True, train_budget_s: float | None = None,
             log: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
-    from . import api_latency, env_throughput, serve_latency, train_quality
-
-    from . import scale
+    from . import api_latency, env_throughput, scale, serve_latency, train_quality
 
     results = {"env": env_throughput.run(log=log), "api": api_latency.run(log=log),
                "serve": serve_latency.run(log=log), "scale": scale.run(log=log)}
@@ -92,7 +90,7 @@ def train_table(train: dict[str, Any]) -> list[str]:
 
 def scale_block(scale: dict[str, Any]) -> str:
     """``lwmecps bench scale``'s figures and, labelled as such, a projection for KubeRay's worker group."""
-    from .scale import projection
+    from .scale import amdahl, projection
 
     rows = scale["per_runner"]
     lines = [SCALE_BEGIN, "", f"### Scale-out — {date.today().isoformat()}, `lwmecps bench scale --json --write`", "",
@@ -104,7 +102,8 @@ def scale_block(scale: dict[str, Any]) -> str:
                      f"{row['sample_s']} | {row['learn_s']} |")
     r0 = rows["r0"]
     share = r0["learn_s"] / (r0["learn_s"] + r0["sample_s"]) if r0["learn_s"] + r0["sample_s"] else 0.0
-    ideal = 1.0 / (share + (1.0 - share) / 2) if share < 1 else 1.0
+    two, one = amdahl(r0, 2), amdahl(r0, 1)  # 2 runners vs sampling in the learner's process
+    ideal = two / one if two and one else 1.0
     lines += ["", f"`speedup_2_vs_0` = {scale['speedup_2_vs_0']} (goal >= 1.5 on 2 cores; 2.0 is the physical limit). "
               f"Where the time goes (sampling timed alone, the rest is learning): learning is {share:.0%} of a 0-runner iteration and "
               f"does not split over runners (synchronous PPO: runners wait while the learner updates), so even a "

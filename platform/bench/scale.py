@@ -87,6 +87,14 @@ def run(steps: int = 23040, log: Callable[[str], None] = print) -> dict[str, Any
     return out
 
 
+def amdahl(r0: dict[str, Any], runners: int) -> float | None:
+    """Env steps/s with ``runners`` runners projected from the 0-runner row: ``1 / (learn + sample /
+    n)`` per env step (sampling splits over the runners, learning does not)."""
+    per_step_sample, per_step_learn = r0["sample_s"] / r0["env_steps"], r0["learn_s"] / r0["env_steps"]
+    total = per_step_learn + per_step_sample / runners
+    return 1.0 / total if total > 0 else None
+
+
 def projection(scale: dict[str, Any]) -> dict[str, Any]:
     """Env steps/s for the KubeRay worker group (``platform/kuberay.py``: up to ``maxReplicas`` pods
     of ``WORKER_RESOURCES`` CPUs), projected by Amdahl's law from this run: per iteration, sampling
@@ -100,10 +108,9 @@ def projection(scale: dict[str, Any]) -> dict[str, Any]:
     pods = kuberay.cluster_spec()["workerGroupSpecs"][0]["maxReplicas"]
     cpus = pods * float(kuberay.WORKER_RESOURCES["cpu"])
     n = int(min(Settings.model_construct().training_max_auto_env_runners, cpus - 1))
-    per_step_sample = r0["sample_s"] / r0["env_steps"]
-    per_step_learn = r0["learn_s"] / r0["env_steps"]
-    rate = 1.0 / (per_step_learn + per_step_sample / n) if per_step_learn + per_step_sample > 0 else None
+    rate = amdahl(r0, n)
     rate = round(rate, 1) if rate else None
+    per_step_learn = r0["learn_s"] / r0["env_steps"]
     limit = round(1.0 / per_step_learn, 1) if per_step_learn > 0 else None
     return {"pods": pods, "cpus": cpus, "runners": n, "steps_per_s": rate, "learner_bound_steps_per_s": limit,
             "text": f"{pods} worker pods x {kuberay.WORKER_RESOURCES['cpu']} CPUs, {n} EnvRunners (the auto "

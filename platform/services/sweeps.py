@@ -58,9 +58,8 @@ class SweepService:
             footprint = trial_footprint(body["model_type"], body.get("resources"), self.settings)
         except ParameterError as exc:
             raise Invalid(str(exc)) from None
-        cluster = resources.cluster_cpus()
-        short = cluster and resources.shortfall(footprint, cluster[0])
-        if short:
+        short = resources.cluster_shortfall(footprint)
+        if short is not None:
             raise Invalid(f"each trial: {short}")
         import ray
 

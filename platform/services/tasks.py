@@ -24,11 +24,9 @@ class TaskService:
             mt.resolve(params)  # the combination too (e.g. a randomisation range with min > max)
         except ParameterError as exc:
             raise Invalid(str(exc)) from None
-        cluster = resources.cluster_cpus()
-        if cluster is not None:  # a footprint that can never fit would wait queued forever
-            short = resources.shortfall(resources.least(params, self.settings), cluster[0])
-            if short is not None:
-                raise Invalid(short)
+        short = resources.cluster_shortfall(resources.least(params, self.settings))
+        if short is not None:  # a footprint that can never fit would wait queued forever
+            raise Invalid(short)
         if body["total_episodes"] > self.settings.max_total_episodes:
             raise Invalid(f"total_episodes={body['total_episodes']} exceeds the limit "
                           f"{self.settings.max_total_episodes} (LWMECPS_MAX_TOTAL_EPISODES)")

@@ -38,16 +38,14 @@ class Placement:
         return {"actor": _where(), "env_runners": list(runners), "learners": list(learners)}
 
 
-class StepRate:
-    """Env steps per second of the last iteration, sampling and learning together:
-    ``env steps sampled in the iteration (all runners) / the iteration's wall time``."""
+def env_steps(result: dict) -> int:
+    """Env steps sampled so far (all runners), from an ``algo.train()`` result."""
+    return int((result.get("env_runners") or {}).get("num_env_steps_sampled_lifetime") or 0)
 
-    @staticmethod
-    def steps(result: dict) -> int:
-        return int((result.get("env_runners") or {}).get("num_env_steps_sampled_lifetime") or 0)
 
-    @staticmethod
-    def update(result: dict) -> float | None:
-        sampled = (result.get("env_runners") or {}).get("num_env_steps_sampled")
-        wall = result.get("time_this_iter_s")
-        return round(float(sampled) / float(wall), 1) if sampled and wall else None
+def env_steps_per_s(result: dict) -> float | None:
+    """Env steps per second of the iteration, sampling and learning together: ``env steps sampled
+    in it (all runners) / its wall time``."""
+    sampled = (result.get("env_runners") or {}).get("num_env_steps_sampled")
+    wall = result.get("time_this_iter_s")
+    return round(float(sampled) / float(wall), 1) if sampled and wall else None

@@ -100,12 +100,15 @@ def _run_chunk(checkpoint: str, group, steps: int, seed: int, params) -> dict[st
 
 
 def run_steps_parallel(checkpoint: str, group, steps: int, params, parts: int, seed: int = RECONCILE_SEED,
-                       num_cpus: float = 0.5) -> dict[str, np.ndarray]:
+                       num_cpus: float = 0.5, policy=None) -> dict[str, np.ndarray]:
     """``run_steps`` of the checkpoint's policy, its episodes split over ``parts`` Ray tasks of
-    ``num_cpus`` each (``split_episodes``); equal to the serial run for the same seeds."""
+    ``num_cpus`` each (``split_episodes``); equal to the serial run for the same seeds. One chunk
+    runs here, on ``policy`` when given (already loaded from the checkpoint)."""
     chunks = split_episodes(steps, params.steps_per_episode, parts)
     if len(chunks) == 1:
-        return _run_chunk(checkpoint, group, steps, seed, params)
+        if policy is None:
+            return _run_chunk(checkpoint, group, steps, seed, params)
+        return run_steps(policy, group, steps, seed, params)
     import ray
 
     task = ray.remote(num_cpus=num_cpus, max_retries=1)(_run_chunk)
@@ -286,6 +289,9 @@ def reconcile(checkpoint: str, group: str, sample_size: int, train_group: str,
     split over that many Ray tasks of ``num_cpus`` (``run_steps_parallel``: the same figures)."""
     from lwmecps.envs import EnvParams, load_group
 
+    from ..algorithms.inference import load_policy
+
+    policy, _ = load_policy(checkpoint)  # once, for the chunks run here
     params = EnvParams.load()
     names = tuple(dict.fromkeys((*GAP, *baselines)))
     costs: dict[str, dict[str, float]] = {}
@@ -293,7 +299,7 @@ def reconcile(checkpoint: str, group: str, sample_size: int, train_group: str,
     trained_on = load_group(train_group)
     for g in dict.fromkeys((group, train_group)):  # one pass when reconciling on the training group
         workload = load_group(g)  # the one object both simulated and fingerprinted
-        ran = run_steps_parallel(checkpoint, workload, sample_size, params, parts, num_cpus=num_cpus)
+        ran = run_steps_parallel(checkpoint, workload, sample_size, params, parts, num_cpus=num_cpus, policy=policy)
         if g == group:
             mine = ran
         costs[g] = {"policy": float(ran["cost"].mean()),

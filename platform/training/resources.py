@@ -136,7 +136,7 @@ def can_shrink(params: dict[str, Any], settings: Settings, footprint: Footprint)
     return requested(params, settings)["num_env_runners"] == AUTO and footprint.env_runners > 0
 
 
-def shrink(footprint: Footprint, settings: Settings) -> Footprint:
+def shrink(footprint: Footprint) -> Footprint:
     """The ``auto`` footprint with one EnvRunner fewer, the others sharing the same CPUs (at most 1 each)."""
     n = footprint.env_runners - 1
     spare = footprint.env_runners * footprint.cpus_per_env_runner
@@ -158,6 +158,12 @@ def shortfall(footprint: Footprint, cluster_cpus: float) -> str | None:
             f"EnvRunners x {footprint.cpus_per_env_runner:g} + {footprint.learners} learners x "
             f"{footprint.cpus_per_learner:g}) but the Ray cluster has {cluster_cpus:g}; lower num_env_runners, "
             f"num_cpus_per_env_runner or num_learners")
+
+
+def cluster_shortfall(footprint: Footprint) -> str | None:
+    """``shortfall`` against the Ray cluster this process is connected to (``None`` without Ray)."""
+    cluster = cluster_cpus()
+    return shortfall(footprint, cluster[0]) if cluster is not None else None
 
 
 def cluster_cpus() -> tuple[float, float] | None:

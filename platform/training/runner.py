@@ -20,7 +20,7 @@ from ..settings import Settings
 from ..store import Store, parse_id
 from ..store.tasks import now
 from .loop import train_episodes
-from .placement import Placement, StepRate
+from .placement import Placement, env_steps, env_steps_per_s
 from .quality import model_quality
 
 log = logging.getLogger("lwmecps.training")
@@ -82,10 +82,9 @@ class TrainingRun:
                 self.store.tasks.add_episodes(self.oid, first, rows, total)
 
             started, limit = time.monotonic(), self.settings.max_training_seconds
-            speed = StepRate()
 
             def on_iteration(iteration: int, result: dict) -> None:
-                fields = {"env_steps": speed.steps(result), "env_steps_per_s": speed.update(result)}
+                fields = {"env_steps": env_steps(result), "env_steps_per_s": env_steps_per_s(result)}
                 if placement.changed():  # a runner restarted (its node died): where it is now
                     fields["resources.nodes"] = placement.nodes()
                 self.store.tasks.update(self.oid, **fields)

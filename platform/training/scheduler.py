@@ -112,17 +112,12 @@ class Scheduler:
     def _start(self, task: dict, footprint: resources.Footprint) -> bool:
         """Reserve the footprint, then move the task to ``running`` and start its actor."""
         task_id = str(task["_id"])
-        stale = find_actor(task_id)
-        if stale is not None:
-            ray.kill(stale)
-        stale_pg = find_reservation(task_id)
-        if stale_pg is not None:
-            release(stale_pg)
+        _clear_leftovers(task_id)
         pg = reserve(task_id, footprint, self.settings.scheduler_reserve_timeout_s)
         while pg is None and resources.can_shrink(task["parameters"], self.settings, footprint):
             # free CPUs split over nodes need not hold the bundles (an 'auto' footprint sized from
             # the cluster-wide total): one runner fewer, each a little larger, until it is placed
-            footprint = resources.shrink(footprint, self.settings)
+            footprint = resources.shrink(footprint)
             pg = reserve(task_id, footprint, self.settings.scheduler_reserve_timeout_s)
         if pg is None:
             return False
@@ -139,32 +134,25 @@ class Scheduler:
         """A running task whose actor died goes back to ``queued`` to resume from its checkpoint (its
         episodes so far are kept: counting resumes at ``current_episode``), or fails with the reason
         when it has none."""
-        oid = parse_id(task_id)
-        task = self.store.tasks.get(oid)
+        task = self.store.tasks.get(parse_id(task_id))
         if task is None or task["status"] != "running":
             return
+        log.warning("training %s lost its actor (%s)", task_id, type(exc).__name__)
+        self._resume_or_fail(task, f"training actor died before its first checkpoint: {type(exc).__name__}")
+
+    def _resume_or_fail(self, task: dict, error: str) -> None:
+        """A ``running`` task without a live actor: back to ``queued`` to resume from its checkpoint,
+        or ``failed`` with ``error`` when it has none."""
         if task.get("checkpoint"):
-            log.warning("training %s lost its actor (%s); resuming from its checkpoint", task_id, type(exc).__name__)
-            self.store.tasks.transition(oid, ("running",), "queued", resumed=True)
+            self.store.tasks.transition(task["_id"], ("running",), "queued", resumed=True)
         else:
-            self.store.tasks.transition(oid, ("running",), "failed",
-                                        error=f"training actor died before its first checkpoint: {type(exc).__name__}")
+            self.store.tasks.transition(task["_id"], ("running",), "failed", error=error)
 
     def _recover_orphans(self) -> None:
         """Tasks left ``running`` by a service that died: resume from checkpoint, or fail with the reason."""
         for task in self.store.tasks.with_status(("running",)):
-            actor = find_actor(str(task["_id"]))
-            if actor is not None:
-                ray.kill(actor)  # a leftover of the previous scheduler: restart it cleanly
-            pg = find_reservation(str(task["_id"]))
-            if pg is not None:
-                release(pg)
-            if task.get("checkpoint"):
-                self.store.tasks.transition(task["_id"], ("running",), "queued", resumed=True)
-            else:
-                self.store.tasks.transition(
-                    task["_id"], ("running",), "failed",
-                    error="the service stopped before this task's first checkpoint; nothing to resume from")
+            _clear_leftovers(str(task["_id"]))  # of the previous scheduler: restart it cleanly
+            self._resume_or_fail(task, "the service stopped before this task's first checkpoint; nothing to resume from")
 
     def _kill_after_grace(self, task_id: str, actor) -> None:
         deadline = time.monotonic() + self.settings.cancel_grace_s
@@ -179,6 +167,16 @@ class Scheduler:
         with self._lock:
             self._runs.pop(task_id, None)
         self._wake.set()
+
+
+def _clear_leftovers(task_id: str) -> None:
+    """Kill a task's actor and release its reservation, if any are left (a previous run's)."""
+    actor = find_actor(task_id)
+    if actor is not None:
+        ray.kill(actor)
+    pg = find_reservation(task_id)
+    if pg is not None:
+        release(pg)
 
 
 def head_node_id() -> str:

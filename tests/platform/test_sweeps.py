@@ -117,3 +117,7 @@ def test_each_trial_reserves_its_whole_footprint():
         trial_footprint("q_learning", {"num_learners": 2}, settings)
     with pytest.raises(ParameterError, match="'num_env_runners'=-1 is outside"):
         trial_footprint("ppo", {"num_env_runners": -1}, settings)
+    with pytest.raises(ParameterError, match="unknown resource key\\(s\\) 'num_runners'"):
+        trial_footprint("ppo", {"num_runners": 2}, settings)
+    with pytest.raises(ParameterError, match="unknown resource key\\(s\\) 'learning_rate'"):
+        trial_footprint("ppo", {"learning_rate": 0.1}, settings)

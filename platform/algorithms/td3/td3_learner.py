@@ -74,11 +74,12 @@ class TD3TorchLearner(DQNLearner, TorchLearner):
                 optim.zero_grad(set_to_none=True)
                 loss = self._temp_losses.pop((module_id, name + "_loss"))
                 if name == "actor" and not update_actor:
-                    # delayed policy update: no gradient kept, so Adam leaves the actor as it is. The
-                    # zero backward still runs because torch DDP (num_learners >= 2) reduces every
+                    # delayed policy update: no gradient kept, so Adam leaves the actor as it is. Under
+                    # torch DDP (num_learners >= 2) a zero backward still runs: DDP reduces every
                     # parameter once per iteration and fails on one left out.
-                    (loss * 0.0).backward(retain_graph=True)
-                    optim.zero_grad(set_to_none=True)  # grad None: Adam skips the actor (no momentum step)
+                    if self.config.num_learners > 1:
+                        (loss * 0.0).backward(retain_graph=True)
+                        optim.zero_grad(set_to_none=True)  # grad None: Adam skips the actor (no momentum step)
                     continue
                 loss.backward(retain_graph=True)
                 grads.update({pid: p.grad for pid, p in self.filter_param_dict_for_optimizer(self._params, optim).items()
