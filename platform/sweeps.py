@@ -96,8 +96,10 @@ def trial_footprint(model_type: str, resources: dict[str, Any] | None, settings=
     return res.least(checked, settings or get_settings())
 
 
-def tune_param_space(model_type: str, param_space: dict[str, Any], group: str, seed: int = 0, footprint=None):
-    """The RLlib config dict with Tune domains on the keys of the swept parameters."""
+def tune_param_space(model_type: str, param_space: dict[str, Any], group: str, seed: int = 0, footprint=None,
+                     label: str | None = None):
+    """The RLlib config dict with Tune domains on the keys of the swept parameters (``label``: the
+    name its EnvRunners show in Ray's dashboard)."""
     from ray import tune
 
     mt, keys = get_model_type(model_type), rllib_keys(model_type)
@@ -107,7 +109,7 @@ def tune_param_space(model_type: str, param_space: dict[str, Any], group: str, s
         raise ParameterError(f"cannot sweep {', '.join(map(repr, unknown))} for {model_type!r}; sweepable: "
                              f"{', '.join(sorted(keys))}")
     fixed = {k: v for k, v in spaces.items() if not _is_domain(v)}
-    config = build_config(model_type, fixed, group, seed=seed, footprint=footprint).to_dict()
+    config = build_config(model_type, fixed, group, seed=seed, footprint=footprint, label=label).to_dict()
     for key, domain in spaces.items():
         if key in fixed:
             continue
@@ -141,7 +143,8 @@ def sweep(model_type: str, param_space: dict[str, Any], group: str = "profile-a"
     settings = settings or get_settings()
     footprint = trial_footprint(model_type, resources, settings)
     stopper = trial_scheduler(scheduler, iterations)
-    mt, space = tune_param_space(model_type, param_space, group, seed, footprint=footprint)
+    mt, space = tune_param_space(model_type, param_space, group, seed, footprint=footprint,
+                                 label=f"sweep-{model_type}-{group}")
     algo_cls = build_config(model_type, {}, group).algo_class
     if not ray.is_initialized():
         ray.init(log_to_driver=False)

@@ -4,10 +4,15 @@ from __future__ import annotations
 from typing import Any
 
 
-def _where(_runner=None) -> dict[str, str]:
+def _where(_actor=None) -> dict[str, str]:
     import ray
 
     return {"node_id": ray.get_runtime_context().get_node_id(), "ip": ray.util.get_node_ip_address()}
+
+
+def _runner_where(runner) -> dict[str, str]:
+    """Where an EnvRunner is, and the name Ray's dashboard shows for it (``LwmecpsEnvRunner``)."""
+    return {**_where(), "name": repr(runner)}
 
 
 class Placement:
@@ -30,7 +35,7 @@ class Placement:
     def nodes(self) -> dict[str, Any]:
         """``{"actor": {node_id, ip}, "env_runners": [...], "learners": [...]}`` (healthy ones only)."""
         group = self.algo.env_runner_group
-        runners = group.foreach_env_runner(_where, local_env_runner=False) if group.num_remote_env_runners() else []
+        runners = group.foreach_env_runner(_runner_where, local_env_runner=False) if group.num_remote_env_runners() else []
         learners = []
         learner_group = getattr(self.algo, "learner_group", None)
         if learner_group is not None and not learner_group.is_local:

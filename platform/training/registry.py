@@ -145,8 +145,10 @@ def _defaults(name: str) -> tuple:
 
 
 def _common(config, p: dict[str, Any], env_config: dict[str, Any], seed: int, vectorised: bool, footprint):
+    from .env_runner import LwmecpsEnvRunner
+
     config = (config.environment(ENV_NAME, env_config=env_config)
-              .env_runners(num_env_runners=footprint.env_runners,
+              .env_runners(env_runner_cls=LwmecpsEnvRunner, num_env_runners=footprint.env_runners,
                            num_envs_per_env_runner=footprint.envs_per_env_runner,
                            num_cpus_per_env_runner=footprint.cpus_per_env_runner,
                            gym_env_vectorize_mode="vector_entry_point" if vectorised else "sync")
@@ -326,10 +328,12 @@ def get_model_type(name: str) -> ModelType:
     return MODEL_TYPES[name]
 
 
-def build_config(model_type: str, params: dict[str, Any] | None, group: str, seed: int = 0, footprint=None):
+def build_config(model_type: str, params: dict[str, Any] | None, group: str, seed: int = 0, footprint=None,
+                 label: str | None = None):
     """The RLlib ``AlgorithmConfig`` for a task (parameters validated first). ``footprint``: the
     task's resolved resources (``resources.Footprint``); ``None``: the least the parameters allow
-    (``auto`` as 0 EnvRunners)."""
+    (``auto`` as 0 EnvRunners). ``label``: what the EnvRunner actors are called by in Ray's
+    dashboard (``env_runner.LwmecpsEnvRunner``), e.g. ``training:<task id>``."""
     from ..settings import get_settings
     from . import resources
 
@@ -338,4 +342,6 @@ def build_config(model_type: str, params: dict[str, Any] | None, group: str, see
     if footprint is None:
         footprint = resources.least(p, get_settings())
     env_config = {"group": group, "adapter": mt.adapter, "params": env_overrides(p), "reward": reward_transform(p)}
+    if label:
+        env_config["label"] = label
     return _common(mt.build(p), p, env_config, seed, vectorised=mt.adapter is None, footprint=footprint)

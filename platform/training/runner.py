@@ -67,7 +67,7 @@ class TrainingRun:
         _redirect_trainable_logs(self.workdir / "logs")
         footprint = Footprint.from_doc(task["resources"]) if task.get("resources") else None
         config = build_config(task["model_type"], task["parameters"], task["group_id"], seed=task.get("seed", 0),
-                              footprint=footprint)
+                              footprint=footprint, label=f"training:{self.task_id}")
         algo = config.build_algo()
         placement = Placement(algo)
         self.store.tasks.update(self.oid, **{"resources.nodes": placement.nodes()})

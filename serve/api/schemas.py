@@ -38,6 +38,8 @@ class EpisodeMetrics(BaseModel):
 class NodePlace(BaseModel):
     node_id: str
     ip: str
+    name: str | None = Field(None, description="the actor's name in Ray's dashboard (EnvRunners: "
+                                                "`EnvRunner(training:<task id>, runner i/n)`)")
 
 
 class TaskNodes(BaseModel):

@@ -7,6 +7,7 @@ their process groups, never with ``ray stop`` (the machine is shared).
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -21,6 +22,7 @@ import psutil
 from lwmecps.platform.mongo_server import free_port
 
 RAY = str(Path(sys.executable).parent / "ray")
+_MARK = "LWMECPS-NODES "
 
 
 class RayCluster:
@@ -60,15 +62,18 @@ class RayCluster:
 
     def alive_nodes(self) -> list[dict]:
         """The alive nodes as the GCS lists them (``node_id``, ``resources_total``)."""
+        # Ray writes its own warnings to stdout too ("raylet has lagging heartbeats ..." while a node
+        # dies): the answer is the one line behind a marker.
         code = ("import json, ray; ray.init(address=%r, log_to_driver=False, logging_level='ERROR');"
-                "print(json.dumps([{'node_id': n['NodeID'], 'resources_total': n['Resources']} "
-                "for n in ray.nodes() if n['Alive']]))" % self.address)
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=self.env, timeout=120)
-        if out.returncode != 0:
+                "print(%r + json.dumps([{'node_id': n['NodeID'], 'resources_total': n['Resources']} "
+                "for n in ray.nodes() if n['Alive']]))" % (self.address, _MARK))
+        try:
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=self.env,
+                                 timeout=120)
+        except subprocess.TimeoutExpired:
             return []
-        import json
-
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        lines = [line[len(_MARK):] for line in out.stdout.splitlines() if line.startswith(_MARK)]
+        return json.loads(lines[-1]) if out.returncode == 0 and lines else []
 
     def wait_nodes(self, count: int, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout

@@ -38,6 +38,9 @@ def test_trains_with_two_remote_env_runners(model_type, ray_local, nx_uri, tmp_p
     assert done["current_episode"] == total and len(store.tasks.episode_metrics(task["_id"])) == total
     nodes = done["resources"]["nodes"]
     assert len(nodes["env_runners"]) == 2 and all(n["node_id"] for n in nodes["env_runners"])
+    # the dashboard's name for each runner says whose it is
+    assert sorted(n["name"] for n in nodes["env_runners"]) == [
+        f"EnvRunner(training:{task['_id']}, runner {i}/2)" for i in (1, 2)]
     assert done["env_steps"] >= total * 288 and done["env_steps_per_s"] > 0
     model = store.models.get(ObjectId(done["model_id"]))
     restored, _ = load_policy(model["checkpoint"])
