@@ -39,6 +39,7 @@ class Param:
     high: float | None = None
     default: Any = None
     doc: str = ""
+    choices: tuple = ()  # the accepted values of a str parameter (empty: any)
 
     def check(self, key: str, value: Any) -> Any:
         if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -47,6 +48,8 @@ class Param:
             raise ParameterError(f"parameter {key!r} must be a {self.kind.__name__}, got {value!r}")
         if self.low is not None and value < self.low or self.high is not None and value > self.high:
             raise ParameterError(f"parameter {key!r}={value!r} is outside [{self.low}, {self.high}]")
+        if self.choices and value not in self.choices:
+            raise ParameterError(f"parameter {key!r}={value!r} is not one of {', '.join(map(repr, self.choices))}")
         return value
 
 
@@ -178,8 +181,15 @@ def _ppo(p: dict[str, Any]):
         train_batch_size_per_learner=p.get("train_batch_size", 2304), lambda_=p.get("lambda", 0.95),
         # returns are ~ -600 per day: an unclipped value loss (RLlib's default clip of 10 pinned it)
         vf_clip_param=1e4, entropy_coeff=p.get("entropy_coeff", 0.0),
-    ).rl_module(model_config={"fcnet_hiddens": [64, 64]})
-    return config
+    )
+    if p.get("network", "mlp") == "symmetric":  # one shared per-node network (algorithms/symmetric.py)
+        from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+        from lwmecps.platform.algorithms.symmetric import SymmetricNodeModule
+
+        return config.rl_module(rl_module_spec=RLModuleSpec(module_class=SymmetricNodeModule,
+                                                            model_config={"hiddens": [64, 64]}))
+    return config.rl_module(model_config={"fcnet_hiddens": [64, 64]})
 
 
 def _dqn(p: dict[str, Any]):
@@ -263,6 +273,9 @@ MODEL_TYPES: dict[str, ModelType] = {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
         "entropy_coeff": Param(float, 0.0, 1.0, doc="entropy bonus"),
         "train_batch_size": Param(int, 64, 100000, doc="env steps per training iteration"),
+        "network": Param(str, choices=("symmetric", "mlp"),
+                         doc="'symmetric': one network shared by the nodes, each deciding from its own, its "
+                             "ring neighbours' and the mean load; 'mlp': one MLP over the whole observation"),
     }),
     "dqn": ModelType("dqn", "RLlib DQN (double, dueling, prioritised replay) on the flattened action", "flat",
                      _dqn, {

@@ -1,0 +1,114 @@
+"""A node-symmetric policy and value network for PPO-family algorithms (RLlib new API stack).
+
+Why: an MLP over the whole observation learns *which* node is busy at *what* hour of the training
+day; on a day with other station shares or peak hours it mis-provisions (issue 12: 1.5x the
+causal oracle on a heavier, flatter day). This module decides every node's replicas with one
+shared network from what that node sees, so a busy bs3 is handled like a busy bs1 and the
+policy reads the load instead of recalling a clock or a share.
+
+For node ``j`` of ``n`` (observation layout: ``lwmecps.envs.edge_cluster``, ``OBS_PER_NODE``
+features per node, then the time of day), the network's input is
+
+``x_j = [f_j, f_{j-1}, f_{j+1}, mean_k f_k, time]``
+
+``f_j`` node j's own features; ``f_{j-1}`` the node whose users fail over to j (the ring of the
+simulator: a station without replicas sends its users to the next one); ``f_{j+1}`` the node j
+fails over to; the cluster mean; the (sin, cos) time of day (``use_time=False`` drops it: zeros).
+
+* policy: ``logits_j = pi(x_j)`` (one shared MLP, ``max_j + 1`` outputs kept for node j), the
+  per-node logits concatenated: RLlib's ``MultiCategorical`` over ``MultiDiscrete(max + 1)``;
+* value: ``V(s) = b + sum_j v(x_j)`` (cost is a sum over nodes, so is the value of a state).
+
+``model_config``: ``hiddens`` (default ``[64, 64]``), ``use_time`` (default ``True``),
+``prior_replicas`` (default 1, the env's ``initial_replicas``) and ``prior_logit`` (default 0.2).
+The policy head starts with weights of gain 0.01 (near-uniform action probabilities: PPO explores
+every count) and a bias of ``prior_logit`` on ``prior_replicas``: the *greedy* action of an
+untrained module is then that count on every node, a defined start. Without it the greedy action
+is whichever of the near-equal logits wins by noise, the same count on every node (one shared
+network): an untrained module would run a random fixed configuration, sometimes a good one.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from ray.rllib.core.columns import Columns
+from ray.rllib.core.distribution.torch.torch_distribution import TorchMultiCategorical
+from ray.rllib.core.rl_module.apis import ValueFunctionAPI
+from ray.rllib.core.rl_module.torch import TorchRLModule
+from ray.rllib.utils.annotations import override
+
+import torch
+from torch import nn
+
+from lwmecps.envs.simulator import OBS_PER_NODE
+
+TIME_FEATURES = 2
+
+
+def _mlp(inputs: int, hiddens: list[int], outputs: int, last_gain: float) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for width in hiddens:
+        layers += [nn.Linear(inputs, width), nn.Tanh()]
+        inputs = width
+    head = nn.Linear(inputs, outputs)
+    nn.init.orthogonal_(head.weight, gain=last_gain)  # near-uniform first policy, near-zero first values
+    nn.init.zeros_(head.bias)
+    return nn.Sequential(*layers, head)
+
+
+def node_inputs(obs: torch.Tensor, nodes: int, use_time: bool = True) -> torch.Tensor:
+    """``(B, 6n + 2)`` observations -> ``(B, n, 4 * 6 + 2)`` per-node inputs ``x_j`` (module doc)."""
+    per = obs[:, : nodes * OBS_PER_NODE].reshape(-1, nodes, OBS_PER_NODE)
+    clock = obs[:, nodes * OBS_PER_NODE: nodes * OBS_PER_NODE + TIME_FEATURES]
+    if not use_time:
+        clock = torch.zeros_like(clock)
+    prev, nxt = torch.roll(per, 1, dims=1), torch.roll(per, -1, dims=1)
+    mean = per.mean(dim=1, keepdim=True).expand(-1, nodes, -1)
+    return torch.cat([per, prev, nxt, mean, clock[:, None, :].expand(-1, nodes, -1)], dim=-1)
+
+
+class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
+    """One shared per-node network for the policy and for the value (see the module docstring)."""
+
+    @override(TorchRLModule)
+    def setup(self):
+        nvec = np.asarray(self.action_space.nvec, dtype=np.int64)
+        self.nodes = len(nvec)
+        expected = self.nodes * OBS_PER_NODE + TIME_FEATURES
+        if self.observation_space.shape != (expected,):
+            raise ValueError(f"the node-symmetric network needs the edge-cluster observation ({expected} values "
+                             f"for {self.nodes} nodes), got shape {self.observation_space.shape}")
+        self.nvec = [int(k) for k in nvec]
+        self.use_time = bool(self.model_config.get("use_time", True))
+        hiddens = list(self.model_config.get("hiddens", [64, 64]))
+        width = 4 * OBS_PER_NODE + TIME_FEATURES
+        self.pi = _mlp(width, hiddens, max(self.nvec), last_gain=0.01)
+        self.vf = _mlp(width, hiddens, 1, last_gain=1.0)
+        self.vf_bias = nn.Parameter(torch.zeros(1))
+        prior = int(self.model_config.get("prior_replicas", 1))
+        with torch.no_grad():
+            self.pi[-1].bias[min(prior, max(self.nvec) - 1)] = float(self.model_config.get("prior_logit", 0.2))
+        self.action_dist_cls = TorchMultiCategorical.get_partial_dist_cls(space=self.action_space,
+                                                                          input_lens=self.nvec)
+
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.pi(x)  # (B, n, max + 1)
+        if len(set(self.nvec)) == 1:
+            return out.reshape(out.shape[0], -1)
+        return torch.cat([out[:, j, :k] for j, k in enumerate(self.nvec)], dim=-1)
+
+    @override(TorchRLModule)
+    def _forward(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
+        x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time)
+        return {Columns.ACTION_DIST_INPUTS: self._logits(x)}
+
+    @override(TorchRLModule)
+    def _forward_train(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
+        x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time)
+        return {Columns.ACTION_DIST_INPUTS: self._logits(x), Columns.EMBEDDINGS: x}
+
+    @override(ValueFunctionAPI)
+    def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:
+        x = embeddings if embeddings is not None else node_inputs(batch[Columns.OBS], self.nodes, self.use_time)
+        return self.vf(x).squeeze(-1).sum(dim=-1) + self.vf_bias

@@ -1,0 +1,88 @@
+"""The node-symmetric PPO network: rotating the ring of nodes rotates its decisions (one shared
+network, no node identity), its value is a sum over nodes, and PPO builds and acts with it."""
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+from lwmecps.envs.edge_cluster import observation_space
+from lwmecps.envs.simulator import OBS_PER_NODE
+from lwmecps.platform.algorithms.symmetric import SymmetricNodeModule, node_inputs
+from lwmecps.platform.training.registry import ParameterError, build_config, get_model_type
+
+
+def _module(n=4, **config):
+    torch.manual_seed(0)
+    module = SymmetricNodeModule(observation_space=observation_space(n), action_space=gym.spaces.MultiDiscrete(
+        [5] * n), model_config=config)
+    for p in module.parameters():  # away from the near-zero head init, so that a mix-up shows
+        torch.nn.init.normal_(p, std=0.5)
+    return module
+
+
+def _rotate(obs, n, k=1):
+    per = obs[:, : n * OBS_PER_NODE].reshape(-1, n, OBS_PER_NODE)
+    return torch.cat([torch.roll(per, k, dims=1).reshape(len(obs), -1), obs[:, n * OBS_PER_NODE:]], dim=1)
+
+
+@pytest.mark.parametrize("n", [4, 8])
+def test_rotating_the_ring_rotates_the_decisions_and_keeps_the_value(n):
+    module, obs = _module(n), torch.rand(16, OBS_PER_NODE * n + 2)
+    logits = module.forward_inference({"obs": obs})["action_dist_inputs"].reshape(16, n, 5)
+    turned = module.forward_inference({"obs": _rotate(obs, n)})["action_dist_inputs"].reshape(16, n, 5)
+    assert torch.allclose(torch.roll(logits, 1, dims=1), turned, atol=1e-5)
+    values = module.compute_values({"obs": obs})
+    assert values.shape == (16,) and torch.allclose(values, module.compute_values({"obs": _rotate(obs, n)}),
+                                                    atol=1e-4)
+    # but not blind: a node's own load changes its own decision
+    busier = obs.clone()
+    busier[:, 1] += 1.0
+    assert not torch.allclose(module.forward_inference({"obs": busier})["action_dist_inputs"][:, :5], logits[:, 0])
+
+
+def test_node_inputs_layout_and_time_switch():
+    n, obs = 4, torch.arange(26, dtype=torch.float32)[None]
+    x = node_inputs(obs, n)
+    assert x.shape == (1, 4, 26)
+    assert x[0, 0, :6].tolist() == list(range(6))            # own
+    assert x[0, 0, 6:12].tolist() == list(range(18, 24))      # the node that fails over to it (bs4 -> bs1)
+    assert x[0, 0, 12:18].tolist() == list(range(6, 12))      # the node it fails over to
+    assert x[0, 0, 24:].tolist() == [24.0, 25.0]              # time of day
+    assert node_inputs(obs, n, use_time=False)[0, 0, 24:].tolist() == [0.0, 0.0]
+
+
+def test_rejects_an_observation_of_another_shape():
+    with pytest.raises(ValueError, match="edge-cluster observation"):
+        SymmetricNodeModule(observation_space=gym.spaces.Box(0, 1, (10,)), action_space=gym.spaces.MultiDiscrete(
+            [5] * 4), model_config={})
+
+
+def test_ppo_network_parameter():
+    assert get_model_type("ppo").resolve({})["network"] == "symmetric"
+    with pytest.raises(ParameterError, match="'network'='cnn' is not one of 'symmetric', 'mlp'"):
+        get_model_type("ppo").validate({"network": "cnn"})
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        get_model_type("dqn").validate({"network": "symmetric"})
+    sym = build_config("ppo", {}, "profile-a").rl_module_spec
+    assert sym.module_class is SymmetricNodeModule
+    assert build_config("ppo", {"network": "mlp"}, "profile-a").rl_module_spec.module_class is not SymmetricNodeModule
+
+
+def test_deterministic_actions_are_replica_counts():
+    module = _module()
+    dist = module.get_inference_action_dist_cls().from_logits(
+        module.forward_inference({"obs": torch.rand(3, 26)})["action_dist_inputs"])
+    acts = dist.to_deterministic().sample().numpy()
+    assert acts.shape == (3, 4) and ((acts >= 0) & (acts <= 4)).all() and acts.dtype.kind in "iu"
+    assert gym.spaces.MultiDiscrete([5] * 4).contains(np.asarray(acts[0], np.int64))
+
+
+def test_untrained_greedy_action_is_the_prior_count_while_exploration_stays_wide():
+    torch.manual_seed(3)
+    module = SymmetricNodeModule(observation_space=observation_space(4), action_space=gym.spaces.MultiDiscrete(
+        [5] * 4), model_config={})
+    logits = module.forward_inference({"obs": torch.rand(64, 26)})["action_dist_inputs"]
+    dist = module.get_inference_action_dist_cls().from_logits(logits)
+    assert (dist.to_deterministic().sample() == 1).all()
+    probs = torch.softmax(logits.reshape(64, 4, 5), dim=-1)
+    assert probs.min() > 0.15 and probs.max() < 0.3  # every count is explored
