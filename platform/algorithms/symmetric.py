@@ -112,3 +112,35 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
     def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:
         x = embeddings if embeddings is not None else node_inputs(batch[Columns.OBS], self.nodes, self.use_time)
         return self.vf(x).squeeze(-1).sum(dim=-1) + self.vf_bias
+
+
+# ---- the same idea for a deterministic actor and its critics (TD3) ---------------------------------
+class SymmetricActor(nn.Module):
+    """``mu(s)_j = tanh(pi(x_j))`` in ``[-1, 1]``: one shared per-node actor (TD3's ``actor``)."""
+
+    def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True):
+        super().__init__()
+        self.nodes, self.use_time = nodes, use_time
+        self.net = _mlp(4 * OBS_PER_NODE + TIME_FEATURES, hiddens, 1, last_gain=1.0)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.net(node_inputs(obs, self.nodes, self.use_time)).squeeze(-1))
+
+
+class SymmetricCritic(nn.Module):
+    """``Q(s, a) = b + sum_j q(x_j, a_j, a_{j-1}, a_{j+1}, mean a)`` over ``cat([obs, a])``: TD3's
+    critics take the concatenation, as its update rules (``td3.update``) hand it over."""
+
+    def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True):
+        super().__init__()
+        self.nodes, self.use_time = nodes, use_time
+        self.net = _mlp(4 * OBS_PER_NODE + TIME_FEATURES + 4, hiddens, 1, last_gain=1.0)
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        width = self.nodes * OBS_PER_NODE + TIME_FEATURES
+        obs, act = x[:, :width], x[:, width:]
+        acts = torch.stack([act, torch.roll(act, 1, dims=1), torch.roll(act, -1, dims=1),
+                            act.mean(dim=1, keepdim=True).expand(-1, self.nodes)], dim=-1)
+        per_node = self.net(torch.cat([node_inputs(obs, self.nodes, self.use_time), acts], dim=-1))
+        return per_node.squeeze(-1).sum(dim=-1, keepdim=True) + self.bias

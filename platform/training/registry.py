@@ -225,7 +225,7 @@ def _td3(p: dict[str, Any]):
         training_intensity=p.get("epochs"), tau=p.get("tau", 0.005), policy_delay=p.get("policy_delay", 2),
         target_noise=p.get("target_noise", 0.2), exploration_noise=p.get("exploration_noise", 0.1),
         num_steps_sampled_before_learning_starts=p.get("learning_starts", 1000),
-    ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
+    ).rl_module(model_config={"fcnet_hiddens": [128, 128], "network": p.get("network", "mlp")})
 
 
 def _q_learning(p: dict[str, Any]):
@@ -268,14 +268,16 @@ _ON_POLICY_KEYS = {"learning_rate": ("lr",), "discount_factor": ("gamma",), "bat
 _REPLAY_KEYS = {"discount_factor": ("gamma",), "batch_size": ("_train_batch_size_per_learner",),
                 "epochs": ("training_intensity",), "learning_starts": ("num_steps_sampled_before_learning_starts",),
                 "tau": ("tau",)}
+# PPO's policy/value and TD3's actor/critics (lwmecps.platform.algorithms.symmetric)
+NETWORK = Param(str, choices=("symmetric", "mlp"),
+                doc="'symmetric': one network shared by the nodes, each deciding from its own, its ring "
+                    "neighbours' and the mean load; 'mlp': one MLP over the whole observation")
 MODEL_TYPES: dict[str, ModelType] = {
     "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, _ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
         "entropy_coeff": Param(float, 0.0, 1.0, doc="entropy bonus"),
         "train_batch_size": Param(int, 64, 100000, doc="env steps per training iteration"),
-        "network": Param(str, choices=("symmetric", "mlp"),
-                         doc="'symmetric': one network shared by the nodes, each deciding from its own, its "
-                             "ring neighbours' and the mean load; 'mlp': one MLP over the whole observation"),
+        "network": NETWORK,
     }),
     "dqn": ModelType("dqn", "RLlib DQN (double, dueling, prioritised replay) on the flattened action", "flat",
                      _dqn, {
@@ -294,6 +296,7 @@ MODEL_TYPES: dict[str, ModelType] = {
                          "target_noise": Param(float, 0.0, 1.0, doc="target policy smoothing sigma"),
                          "exploration_noise": Param(float, 0.0, 1.0, doc="Gaussian exploration sigma"),
                          "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
+                         "network": NETWORK,
                      }),
     "appo": ModelType("appo", "RLlib APPO (asynchronous PPO), MultiDiscrete actions", None, _appo, {
         "train_batch_size": Param(int, 64, 100000, doc="env steps per learner update")}),

@@ -1,5 +1,6 @@
 """The platform on a real multi-node Ray cluster (``tests/e2e/cluster.py``: a head and two worker
-nodes, each its own raylet), attached through ``RAY_ADDRESS`` with Ray's token auth on every node:
+nodes, each its own raylet), attached through ``RAY_ADDRESS`` with Ray's token auth on every node
+(``lwmecps up`` then starts no Ray of its own and leaves the cluster running when it stops):
 
 * a PPO task with 2 EnvRunners: its runners sit on both worker nodes (Ray's state, through the
   task's ``resources.nodes``), it completes, and its episodes number exactly ``total_episodes``;
@@ -45,9 +46,13 @@ def service(cluster, tmp_path_factory):
                     "LWMECPS_TRAINING_NUM_CPUS": "0.5"})
     svc.start()
     try:
+        # attach mode: `lwmecps up` joins the cluster through RAY_ADDRESS and starts no Ray of its own
+        assert f"attaching to {cluster.address}" in svc.log.read_text()
+        assert not any("raylet" in cmd for cmd in svc.processes().values())
         yield svc
     finally:
         assert svc.stop() == 0
+    assert cluster.nodes["head"].poll() is None  # it leaves the cluster it did not start running
 
 
 def _get(api: httpx.Client, path: str):
