@@ -4,6 +4,7 @@ Importing this package registers ``lwmecps/EdgeCluster-v1``.
 """
 from gymnasium.envs.registration import register, registry
 
+from .cluster import ShapeMismatch, check_same_shape
 from .config import EnvParams
 from .edge_cluster import EdgeClusterEnv
 from .groups import GroupFileError, UnknownGroupError, WorkloadGroup, known_groups, load_group, load_group_file
@@ -16,5 +17,5 @@ if ENV_ID not in registry:
 
 __all__ = [
     "ENV_ID", "EdgeClusterEnv", "EnvParams", "GroupFileError", "UnknownGroupError", "WorkloadGroup",
-    "known_groups", "load_group", "load_group_file",
+    "ShapeMismatch", "check_same_shape", "known_groups", "load_group", "load_group_file",
 ]

@@ -35,6 +35,22 @@ def node_capacities(group: WorkloadGroup, params: EnvParams) -> np.ndarray:
     return caps
 
 
+class ShapeMismatch(ValueError):
+    """A policy trained on one cluster shape asked to act on another (other node count or capacities)."""
+
+
+def check_same_shape(trained_on: WorkloadGroup, target: WorkloadGroup, params: EnvParams | None = None) -> None:
+    """Raise ``ShapeMismatch`` naming both shapes unless ``target`` has as many nodes as
+    ``trained_on`` and the same max replicas per node (a policy's observation is ``6 n + 2`` values
+    and its action one count in ``0..max_j`` per node: both fixed when it was trained)."""
+    params = params or EnvParams.load()
+    mine, theirs = node_capacities(trained_on, params), node_capacities(target, params)
+    if mine.shape != theirs.shape or (mine != theirs).any():
+        raise ShapeMismatch(f"the model was trained on {trained_on.name!r} ({len(mine)} nodes, max replicas "
+                            f"{mine.tolist()}) and cannot act on {target.name!r} ({len(theirs)} nodes, max replicas "
+                            f"{theirs.tolist()}): reconcile or evaluate it on a group of the same shape")
+
+
 @njit(cache=True)
 def first_bad_action(action, caps):
     """Index of the first entry of ``action[b, j]`` outside ``0..caps[j]``, else -1 (flat index)."""

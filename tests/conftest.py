@@ -55,7 +55,10 @@ def ppo_checkpoint(ray_local, tmp_path_factory):
     from lwmecps.platform.training.registry import build_config
 
     register()
-    algo = build_config("ppo", {}, "profile-a").build_algo()
+    # the MLP: its untrained greedy actions vary with the observation (the symmetric default's are
+    # 1 replica per node everywhere, which saturates every group alike); the symmetric network is
+    # trained, deployed and queried end to end in tests/e2e (console, service)
+    algo = build_config("ppo", {"network": "mlp"}, "profile-a").build_algo()
     try:
         path = save_checkpoint(algo, tmp_path_factory.mktemp("ppo-ckpt") / "checkpoint",
                                {"model_type": "ppo", "group_id": "profile-a"})

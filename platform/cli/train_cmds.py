@@ -81,14 +81,15 @@ def evaluate_model(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object {policy: fields}"),
 ) -> None:
     """The baselines table plus this model on GROUP; costs relative to the oracle bound and hpa."""
-    from lwmecps.envs import UnknownGroupError, load_group
+    from lwmecps.envs import ShapeMismatch, UnknownGroupError, check_same_shape, load_group
     from lwmecps.envs.baselines import DEFAULT_TRAIN_GROUP, EVAL_FIELDS, evaluate, evaluate_baselines
-    from lwmecps.platform.algorithms.inference import load_policy
+    from lwmecps.platform.algorithms.inference import load_policy, read_meta
 
     try:
-        load_group(group)
+        target, meta = load_group(group), read_meta(model)
+        check_same_shape(load_group(meta.get("group_id") or DEFAULT_TRAIN_GROUP), target)
         policy, meta = load_policy(model)
-    except (UnknownGroupError, FileNotFoundError, OSError) as exc:
+    except (UnknownGroupError, ShapeMismatch, FileNotFoundError, OSError) as exc:
         raise typer.BadParameter(str(exc)) from None
     with console.status(f"evaluating on {group}"):
         # static-trained and hpa-tuned are tuned on the workload the model was trained on

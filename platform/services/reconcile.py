@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from lwmecps.envs import UnknownGroupError, load_group
+from lwmecps.envs import ShapeMismatch, UnknownGroupError, check_same_shape, load_group
 
 from ..settings import Settings
 from ..store import Store
@@ -48,8 +48,8 @@ class ReconcileService:
             raise NotFound(f"training task {task_id} has no trained model (status {task['status']})")
         group = group_id or task["group_id"]
         try:
-            load_group(group)
-        except UnknownGroupError as exc:
+            check_same_shape(load_group(task["group_id"]), load_group(group))  # before any work starts
+        except (UnknownGroupError, ShapeMismatch) as exc:
             raise BadRequest(str(exc)) from None
         if not Path(model["checkpoint"]).exists():
             raise NotFound(f"the checkpoint of model {model['_id']} is missing")

@@ -291,8 +291,11 @@ def reconcile(checkpoint: str, group: str, sample_size: int, train_group: str,
 
     from ..algorithms.inference import load_policy
 
-    policy, _ = load_policy(checkpoint)  # once, for the chunks run here
+    from lwmecps.envs import check_same_shape
+
     params = EnvParams.load()
+    check_same_shape(load_group(train_group), load_group(group), params)  # ShapeMismatch before any work
+    policy, _ = load_policy(checkpoint)  # once, for the chunks run here
     names = tuple(dict.fromkeys((*GAP, *baselines)))
     costs: dict[str, dict[str, float]] = {}
     mine = None

@@ -82,3 +82,27 @@ def test_planners_on_a_large_cluster_plan_per_node():
 def test_causal_oracle_needs_samples():
     with pytest.raises(ValueError, match="samples >= 1"):
         CausalOraclePolicy(samples=0)
+
+
+def test_causal_oracle_plans_a_group_from_a_file_by_its_content(tmp_path):
+    """The planner's day table is keyed by the workload's content, not its name: a group that is not
+    in the package plans (it raised UnknownGroupError), and a file that reuses a shipped name with
+    other traffic is not given the shipped group's plan."""
+    import yaml
+
+    from lwmecps.envs import load_group_file
+    from lwmecps.envs.groups import groups_dir
+
+    spec = yaml.safe_load((groups_dir() / "profile-a.yaml").read_text())
+    renamed = tmp_path / "mine.yaml"
+    renamed.write_text(yaml.safe_dump({**spec, "name": "my-cluster"}))
+    busier = tmp_path / "busier.yaml"
+    busier.write_text(yaml.safe_dump({**spec, "aggregate": {**spec["aggregate"], "mean": spec["aggregate"]["mean"] * 1.5}}))
+
+    def cost(group):
+        env = EdgeClusterEnv(group, params={"episode_hours": 4})
+        return evaluate(CausalOraclePolicy(samples=64), env=env, seed=0)["cost"]
+
+    shipped = cost("profile-a")
+    assert cost(load_group_file(renamed)) == pytest.approx(shipped, rel=1e-12)
+    assert cost(load_group_file(busier)) > shipped * 1.05  # its own, heavier day

@@ -73,3 +73,12 @@ def test_unparseable_group_file(tmp_path):
     path.write_text("name: [unclosed\n")
     with pytest.raises(GroupFileError, match="cannot read group file"):
         load_group_file(path)
+
+
+def test_shape_check_names_both_shapes():
+    from lwmecps.envs import ShapeMismatch, check_same_shape
+
+    check_same_shape(load_group("profile-a"), load_group("profile-b"))  # same 4 nodes of 4 replicas
+    with pytest.raises(ShapeMismatch, match=r"'profile-a' \(4 nodes, max replicas \[4, 4, 4, 4\]\) and cannot "
+                                            r"act on 'synthetic-8' \(8 nodes"):
+        check_same_shape(load_group("profile-a"), load_group("synthetic-8"))

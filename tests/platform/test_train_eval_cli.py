@@ -63,3 +63,9 @@ def test_train_and_eval_bad_input(tmp_path):
     assert bad.returncode == 2 and "--param needs KEY=VALUE" in bad.stderr
     bad = run("eval", "--model", str(tmp_path), cwd=tmp_path, timeout=120)
     assert bad.returncode == 2 and "not a checkpoint written by lwmecps" in bad.stderr
+    fake = tmp_path / "four-node-model"  # what a checkpoint says about itself is checked before it loads
+    fake.mkdir()
+    (fake / "lwmecps.json").write_text(json.dumps({"model_type": "ppo", "group_id": "profile-a"}))
+    bad = run("eval", "--model", str(fake), "--group", "synthetic-8", cwd=tmp_path, timeout=120)
+    flat = " ".join(bad.stderr.replace("│", " ").split())  # rich wraps the message in a box
+    assert bad.returncode == 2 and "cannot act on 'synthetic-8' (8 nodes" in flat, bad.stderr

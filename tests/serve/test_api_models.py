@@ -140,6 +140,9 @@ def test_system_metrics(api, ppo_checkpoint):
     ("?sample_size=10001", 400, "outside 1..10000"),
     ("?sample_size=many", 400, "not an integer"),
     ("?sample_size=10&group_id=nowhere", 400, "unknown workload group 'nowhere'"),
+    # a 4-node model on the 8-node group: both shapes named, before any work (it was a 500 from torch)
+    ("?sample_size=10&group_id=synthetic-8", 400, "trained on 'profile-a' (4 nodes, max replicas [4, 4, 4, 4]) "
+                                                  "and cannot act on 'synthetic-8' (8 nodes"),
     ("?sample_size=10&group_id=" + "g" * 101, 422, "group_id"),
 ])
 def test_bad_reconcile_requests(api, ppo_checkpoint, query, code, words):
