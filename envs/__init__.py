@@ -8,6 +8,7 @@ from .cluster import ShapeMismatch, check_same_shape
 from .config import EnvParams
 from .edge_cluster import EdgeClusterEnv
 from .groups import GroupFileError, UnknownGroupError, WorkloadGroup, known_groups, load_group, load_group_file
+from .traces import TraceError, TraceTooLarge, load_trace_csv
 
 ENV_ID = "lwmecps/EdgeCluster-v1"
 
@@ -17,5 +18,6 @@ if ENV_ID not in registry:
 
 __all__ = [
     "ENV_ID", "EdgeClusterEnv", "EnvParams", "GroupFileError", "UnknownGroupError", "WorkloadGroup",
-    "ShapeMismatch", "check_same_shape", "known_groups", "load_group", "load_group_file",
+    "ShapeMismatch", "TraceError", "TraceTooLarge", "check_same_shape", "known_groups", "load_group",
+    "load_group_file", "load_trace_csv",
 ]

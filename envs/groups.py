@@ -7,7 +7,10 @@ generates the per-slot users deterministically:
    (periodic), affinely rescaled to the daily ``mean``, plus a slow AR(1) deviation of standard
    deviation ``jitter_users`` (memory ~10 minutes, ``seed``), clipped to [``min``, ``max``], rounded;
 2. split over stations: each slot's users are assigned by a multinomial draw with the station
-   ``shares`` (testbed facts) or with shares from ``Dirichlet(dirichlet_alpha)`` (synthetic groups).
+   ``shares`` (testbed facts) or with shares from ``Dirichlet(dirichlet_alpha)`` (synthetic groups);
+
+or, instead of both, a measured ``trace`` (``TraceSpec``: users per station per slot, one day; CSV
+files: ``lwmecps.envs.traces``), put on the same 10 s grid.
 
 Every group has a ``role`` in the evaluation protocol: ``train`` (trained on: ``profile-a``),
 ``validation`` (every choice — checkpoint selection, defaults such as the randomisation ranges,
@@ -82,6 +85,40 @@ class StationSpec(BaseModel):
         return self
 
 
+class TraceSpec(BaseModel):
+    """A measured trace: ``users[slot][station]`` (users present, >= 0) over slots of ``slot_s`` seconds.
+
+    For now a trace covers exactly one day (``slot_s x rows = 86400``; episodes wrap around it like the
+    synthetic groups' days). It is put on the groups' 10 s grid: a slot shorter than 10 s is averaged
+    (``10 / slot_s`` slots per grid slot), a longer one repeated (``slot_s / 10`` grid slots), so
+    ``slot_s`` must divide 10 s or be a multiple of it, between 1 s and 3600 s."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    slot_s: float = Field(ge=1, le=3600, description="seconds per trace row")
+    users: list[list[float]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "TraceSpec":
+        per, rep = GRID_S / self.slot_s, self.slot_s / GRID_S
+        if not (abs(per - round(per)) < 1e-9 or abs(rep - round(rep)) < 1e-9):
+            raise ValueError(f"slot_s={self.slot_s:g} must divide {GRID_S:g} s or be a multiple of it")
+        widths = {len(row) for row in self.users}
+        if len(widths) != 1:
+            row = next(i for i, r in enumerate(self.users) if len(r) != len(self.users[0]))
+            raise ValueError(f"ragged trace: row {row} has {len(self.users[row])} values, row 0 has "
+                             f"{len(self.users[0])}")
+        values = np.asarray(self.users, dtype=np.float64)
+        bad = np.argwhere(~np.isfinite(values) | (values < 0))
+        if bad.size:
+            i, j = (int(k) for k in bad[0])
+            raise ValueError(f"row {i}, station {j}: {self.users[i][j]!r} is not a number >= 0")
+        if abs(self.slot_s * len(self.users) - 86400) > 1e-6:
+            raise ValueError(f"the trace covers {self.slot_s * len(self.users):g} s ({len(self.users)} rows of "
+                             f"{self.slot_s:g} s); it must cover one day (86400 s)")
+        return self
+
+
+GRID_S = 10.0  # the groups' slot grid (s)
 ROLES = ("train", "validation", "heldout", "other")
 
 
@@ -93,11 +130,22 @@ class GroupSpec(BaseModel):
     slot_s: float = Field(10.0, gt=0)
     slots: int = Field(8640, gt=0)
     nodes: list[NodeSpec] = Field(min_length=1, max_length=64)
-    aggregate: AggregateSpec
-    stations: StationSpec
+    aggregate: AggregateSpec | None = None
+    stations: StationSpec | None = None
+    trace: TraceSpec | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "GroupSpec":
+        if self.trace is not None:
+            if self.aggregate is not None or self.stations is not None:
+                raise ValueError("give either a trace or aggregate and stations, not both")
+            if len(self.trace.users[0]) != len(self.nodes):
+                raise ValueError(f"the trace has {len(self.trace.users[0])} stations for {len(self.nodes)} nodes")
+            if (self.slot_s, self.slots) != (GRID_S, 8640):
+                raise ValueError("a trace sets its own slot_s (trace.slot_s); leave slot_s and slots out")
+            return self
+        if self.aggregate is None or self.stations is None:
+            raise ValueError("give a trace, or both aggregate and stations")
         if self.stations.shares is not None and len(self.stations.shares) != len(self.nodes):
             raise ValueError(f"stations.shares has {len(self.stations.shares)} entries for {len(self.nodes)} nodes")
         if abs(self.slot_s * self.slots - 86400) > 1e-6:
@@ -107,7 +155,8 @@ class GroupSpec(BaseModel):
 
 @dataclass(frozen=True)
 class WorkloadGroup:
-    """A loaded group: its spec and ``users[slot, station]`` (int, users present in each 10 s slot)."""
+    """A loaded group: its spec and ``users[slot, station]``, users present in each 10 s slot (int for
+    synthetic groups, float for traces)."""
 
     spec: GroupSpec
     users: np.ndarray
@@ -169,8 +218,13 @@ def _load_cached(name: str) -> WorkloadGroup:
 
 
 def load_group_file(path: str | Path) -> WorkloadGroup:
-    """Load and validate one group file; ``GroupFileError`` names the file and the problem."""
+    """Load and validate one group file (YAML/JSON group schema, or a CSV trace: ``traces``);
+    ``GroupFileError`` names the file and the problem."""
     path = Path(path)
+    if path.suffix.lower() == ".csv":
+        from .traces import load_trace_csv
+
+        return load_trace_csv(path)
     try:
         raw = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
@@ -186,10 +240,21 @@ def load_group_file(path: str | Path) -> WorkloadGroup:
 
 
 def _generate_users(spec: GroupSpec) -> np.ndarray:
+    if spec.trace is not None:
+        return _trace_on_grid(spec.trace)
     agg = _aggregate_curve(spec.aggregate, spec.slots, spec.slot_s)
     shares = _station_shares(spec.stations, len(spec.nodes))
     rng = np.random.default_rng(spec.stations.seed)
     return rng.multinomial(agg.astype(np.int64), shares).astype(np.int32)
+
+
+def _trace_on_grid(trace: TraceSpec) -> np.ndarray:
+    """``users[slot, station]`` on the 10 s grid (float: a trace's users may be fractional means)."""
+    users = np.asarray(trace.users, dtype=np.float64)
+    if trace.slot_s >= GRID_S:
+        return np.repeat(users, int(round(trace.slot_s / GRID_S)), axis=0)
+    per = int(round(GRID_S / trace.slot_s))
+    return users.reshape(-1, per, users.shape[1]).mean(axis=1)
 
 
 def _aggregate_curve(agg: AggregateSpec, slots: int, slot_s: float) -> np.ndarray:

@@ -50,7 +50,7 @@ def test_unknown_group():
 
 
 @pytest.mark.parametrize("edit, match", [
-    (lambda d: d.pop("aggregate"), "aggregate: Field required"),
+    (lambda d: d.pop("aggregate"), "give a trace, or both aggregate and stations"),
     (lambda d: d["aggregate"].update(hourly=[1, 2]), "aggregate.hourly"),
     (lambda d: d["stations"].update(shares=[1, 2]), "2 entries for 4 nodes"),
     (lambda d: d["nodes"][0].update(cpu=-8), "nodes.0.cpu"),
