@@ -1,6 +1,8 @@
 """``lwmecps env ...``: check the environment and compare the baselines."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.progress import Progress
 
@@ -44,20 +46,25 @@ def baselines(
     episodes: int = typer.Option(1, "--episodes", "-n", min=1, max=1000, help="episodes per policy"),
     seed: int = typer.Option(0, "--seed", help="seed of episode 0; episode e uses seed + e"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object {policy: fields}"),
+    group_file: Path = typer.Option(None, "--group-file", help="a group file instead of --group: YAML/JSON "
+                                    "group schema or a CSV trace (lwmecps.envs.traces)"),
 ) -> None:
     """Evaluate every baseline on GROUP: random, static-k, static-trained, best-static, hpa, hpa-tuned,
     causal-oracle, oracle-plan and the oracle bound."""
-    from lwmecps.envs import UnknownGroupError, load_group
+    from lwmecps.envs import GroupFileError, UnknownGroupError, load_group, load_group_file
     from lwmecps.envs.baselines import EVAL_FIELDS, baseline_names, evaluate_baselines
     from lwmecps.envs.cluster import ClusterSim
 
     try:
-        load_group(group)
+        workload = load_group_file(group_file) if group_file else load_group(group)
     except UnknownGroupError as exc:
         raise typer.BadParameter(str(exc), param_hint="--group") from None
-    names = baseline_names(int(ClusterSim(group).caps.max()))
+    except GroupFileError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--group-file") from None
+    group = workload if group_file else group
+    names = baseline_names(int(ClusterSim(workload).caps.max()))
     with Progress(console=console, transient=True) as progress:
-        bar = progress.add_task(f"baselines on {group}", total=len(names))
+        bar = progress.add_task(f"baselines on {workload.name}", total=len(names))
         results = evaluate_baselines(group, seed=seed, episodes=episodes, names=names,
                                      progress=lambda name: progress.advance(bar))
     if as_json:
@@ -65,5 +72,5 @@ def baselines(
         return
     oracle = results["oracle"]["cost"]
     rows = [[n, *[r[f] for f in EVAL_FIELDS], r["cost"] / oracle] for n, r in results.items()]
-    table(f"Baselines on {group} ({episodes} episode(s), seed {seed}); per-step means",
+    table(f"Baselines on {workload.name} ({episodes} episode(s), seed {seed}); per-step means",
           ["policy", *EVAL_FIELDS, "cost / oracle"], rows)

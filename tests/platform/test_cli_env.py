@@ -50,3 +50,23 @@ def test_bench_env_json_shape():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     for key in ("single_vs_cartpole", "batched_256_vs_single", "single_steps_per_s", "cartpole_steps_per_s"):
         assert result[key] > 0
+
+
+def test_env_baselines_on_a_csv_trace(tmp_path):
+    """``--group-file``: a 5-station measured day plans like a shipped group; a bad file exits 2 naming
+    the line and column."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "envs"))
+    from test_traces import day_csv
+
+    good = tmp_path / "five.csv"
+    good.write_text(day_csv())
+    out = run("env", "baselines", "--group-file", str(good), "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["oracle"]["cost"] <= result["causal-oracle"]["cost"] < result["hpa"]["cost"]
+    assert all(result["oracle"]["cost"] <= r["cost"] for r in result.values())
+    bad = tmp_path / "bad.csv"
+    bad.write_text(day_csv().replace("\n1700000600,", "\n1700000600,x", 1))
+    out = run("env", "baselines", "--group-file", str(bad))
+    flat = " ".join(out.stderr.replace("│", " ").split())
+    assert out.returncode == 2 and "line 4, column 'bs1'" in flat and "is not a number" in flat, out.stderr
