@@ -190,10 +190,12 @@ def head_node_id() -> str:
 def get_or_start_scheduler():
     """The scheduler (started once: by ``lwmecps up``, or by the API's ingress on a RayService), on
     the head node: with no CPUs to ask for, Ray could place it on any worker, and a worker node that
-    dies must not take the control loop with it (soft: it still starts if the head cannot host it)."""
+    dies must not take the control loop with it. Hard affinity, as Serve's controller has: with
+    ``soft=True`` a head of 0 CPUs (as KubeRay heads often are) spilled it to a worker (measured: the
+    scheduler died with the worker whose raylet a test killed)."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    head = NodeAffinitySchedulingStrategy(head_node_id(), soft=True)
+    head = NodeAffinitySchedulingStrategy(head_node_id(), soft=False)
     return Scheduler.options(name=SCHEDULER_NAME, namespace=NAMESPACE, lifetime="detached",
                              get_if_exists=True, scheduling_strategy=head).remote()
 

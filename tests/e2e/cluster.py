@@ -75,6 +75,28 @@ class RayCluster:
         lines = [line[len(_MARK):] for line in out.stdout.splitlines() if line.startswith(_MARK)]
         return json.loads(lines[-1]) if out.returncode == 0 and lines else []
 
+    def _ask(self, expression: str):
+        """Evaluate ``expression`` (JSON-serialisable) in a driver attached to the cluster."""
+        code = ("import json, ray; ray.init(address=%r, log_to_driver=False, logging_level='ERROR');"
+                "print(%r + json.dumps(%s))" % (self.address, _MARK, expression))
+        try:
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=self.env,
+                                 timeout=120)
+        except subprocess.TimeoutExpired:
+            return None
+        lines = [line[len(_MARK):] for line in out.stdout.splitlines() if line.startswith(_MARK)]
+        return json.loads(lines[-1]) if out.returncode == 0 and lines else None
+
+    def actor_node(self, name: str) -> str | None:
+        """The node id of the alive actor called ``name`` (from the GCS's actor table: the test cluster
+        runs no dashboard, which Ray's state API needs)."""
+        found = self._ask("[a['Address']['NodeID'] for a in __import__('ray._private.state', fromlist=['x'])"
+                          ".actors().values() if a['Name'] == %r and a['State'] == 'ALIVE']" % name)
+        return found[0] if found else None
+
+    def head_node_id(self) -> str:
+        return next(n["node_id"] for n in self.alive_nodes() if "node:__internal_head__" in n["resources_total"])
+
     def wait_nodes(self, count: int, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while len(self.alive_nodes()) != count:

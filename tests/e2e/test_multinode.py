@@ -49,6 +49,8 @@ def service(cluster, tmp_path_factory):
         # attach mode: `lwmecps up` joins the cluster through RAY_ADDRESS and starts no Ray of its own
         assert f"attaching to {cluster.address}" in svc.log.read_text()
         assert not any("raylet" in cmd for cmd in svc.processes().values())
+        # the control loop sits on the head (0 CPUs, as KubeRay heads often are), not on a worker that may die
+        assert cluster.actor_node("scheduler") == cluster.head_node_id()
         yield svc
     finally:
         assert svc.stop() == 0
