@@ -40,6 +40,7 @@ class Param:
     default: Any = None
     doc: str = ""
     choices: tuple = ()  # the accepted values of a str parameter (empty: any)
+    sweepable: bool = True  # False: it selects the model's structure, no RLlib config key (not swept)
 
     def check(self, key: str, value: Any) -> Any:
         if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -269,7 +270,7 @@ _REPLAY_KEYS = {"discount_factor": ("gamma",), "batch_size": ("_train_batch_size
                 "epochs": ("training_intensity",), "learning_starts": ("num_steps_sampled_before_learning_starts",),
                 "tau": ("tau",)}
 # PPO's policy/value and TD3's actor/critics (lwmecps.platform.algorithms.symmetric)
-NETWORK = Param(str, choices=("symmetric", "mlp"),
+NETWORK = Param(str, choices=("symmetric", "mlp"), sweepable=False,
                 doc="'symmetric': one network shared by the nodes, each deciding from its own, its ring "
                     "neighbours' and the mean load; 'mlp': one MLP over the whole observation")
 MODEL_TYPES: dict[str, ModelType] = {

@@ -21,7 +21,8 @@ def test_every_sweepable_parameter_names_real_config_keys(model_type):
     accepted = set(MODEL_TYPES[model_type].validate({k: v for k, v in MODEL_TYPES[model_type].defaults().items()}))
     for key, targets in rllib_keys(model_type).items():
         assert all(t in config for t in targets), (key, targets)
-    assert set(rllib_keys(model_type)) >= accepted - set(COMMON_PARAMS)
+    structural = {k for k, p in MODEL_TYPES[model_type].extra.items() if not p.sweepable}  # e.g. network
+    assert set(rllib_keys(model_type)) >= accepted - set(COMMON_PARAMS) - structural
 
 
 def test_search_spaces_land_on_the_rllib_keys():
@@ -39,6 +40,7 @@ def test_search_spaces_land_on_the_rllib_keys():
     ({"learning_rate": {"uniform": [1, 0]}}, "low < high"),
     ({"learning_rate": {"normal": [0, 1]}}, "a search space is one of"),
     ({"epochs": {"choice": []}}, "non-empty list"),
+    ({"network": {"choice": ["mlp", "symmetric"]}}, "cannot sweep 'network'"),  # structure, not a config key
 ])
 def test_bad_search_spaces(space, words):
     with pytest.raises(ParameterError, match=words):
