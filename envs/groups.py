@@ -234,9 +234,13 @@ def load_group_file(path: str | Path) -> WorkloadGroup:
     try:
         spec = GroupSpec.model_validate(raw)
     except ValidationError as exc:
-        detail = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'group'}: {e['msg']}" for e in exc.errors())
-        raise GroupFileError(f"{path}: {detail}") from None
+        raise GroupFileError(f"{path}: {validation_detail(exc)}") from None
     return WorkloadGroup(spec=spec, users=_generate_users(spec))
+
+
+def validation_detail(exc: ValidationError) -> str:
+    """A group's validation errors as ``field.path: message; ...``."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'group'}: {e['msg']}" for e in exc.errors())
 
 
 def _generate_users(spec: GroupSpec) -> np.ndarray:

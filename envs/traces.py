@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .groups import GroupFileError, GroupSpec, WorkloadGroup, _generate_users
+from .groups import GroupFileError, GroupSpec, WorkloadGroup, _generate_users, validation_detail
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_STATIONS = 64
@@ -122,8 +122,7 @@ def trace_group(name: str, stations: list[str], slot_s: float, users: list[list[
         spec = GroupSpec.model_validate({"name": name, "description": description, "role": role, "nodes": nodes,
                                          "trace": {"slot_s": slot_s, "users": users}})
     except ValidationError as exc:
-        detail = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'group'}: {e['msg']}" for e in exc.errors())
-        raise TraceError(detail) from None
+        raise TraceError(validation_detail(exc)) from None
     return WorkloadGroup(spec=spec, users=_generate_users(spec))
 
 

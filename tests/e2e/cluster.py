@@ -62,21 +62,14 @@ class RayCluster:
 
     def alive_nodes(self) -> list[dict]:
         """The alive nodes as the GCS lists them (``node_id``, ``resources_total``)."""
-        # Ray writes its own warnings to stdout too ("raylet has lagging heartbeats ..." while a node
-        # dies): the answer is the one line behind a marker.
-        code = ("import json, ray; ray.init(address=%r, log_to_driver=False, logging_level='ERROR');"
-                "print(%r + json.dumps([{'node_id': n['NodeID'], 'resources_total': n['Resources']} "
-                "for n in ray.nodes() if n['Alive']]))" % (self.address, _MARK))
-        try:
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=self.env,
-                                 timeout=120)
-        except subprocess.TimeoutExpired:
-            return []
-        lines = [line[len(_MARK):] for line in out.stdout.splitlines() if line.startswith(_MARK)]
-        return json.loads(lines[-1]) if out.returncode == 0 and lines else []
+        found = self._ask("[{'node_id': n['NodeID'], 'resources_total': n['Resources']} "
+                          "for n in ray.nodes() if n['Alive']]")
+        return found if found is not None else []
 
     def _ask(self, expression: str):
-        """Evaluate ``expression`` (JSON-serialisable) in a driver attached to the cluster."""
+        """Evaluate ``expression`` (JSON-serialisable) in a driver attached to the cluster; ``None`` if
+        it failed. Ray writes its own warnings to stdout too ("raylet has lagging heartbeats ..."
+        while a node dies): the answer is the one line behind a marker."""
         code = ("import json, ray; ray.init(address=%r, log_to_driver=False, logging_level='ERROR');"
                 "print(%r + json.dumps(%s))" % (self.address, _MARK, expression))
         try:
