@@ -1,6 +1,7 @@
 """Where a running training's actors are, and how fast it steps (what ``GET /training/{id}`` shows)."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 
@@ -31,6 +32,22 @@ class Placement:
         count = self._restart_count()
         moved, self._restarts = count != self._restarts, count
         return moved
+
+    def settled_nodes(self, timeout_s: float = 60.0) -> dict[str, Any]:
+        """Where the actors are when training ends, with every remote EnvRunner accounted for.
+
+        A runner whose node died in the last iteration is only noticed then, and RLlib restores
+        runners at the start of the next iteration, which never comes: so restore here (Ray
+        recreates the actor in its placement group's bundle, rescheduled on a live node) until
+        all runners answer or ``timeout_s`` passes; then the runners that answer."""
+        group = self.algo.env_runner_group
+        deadline = time.monotonic() + timeout_s
+        while True:
+            self.algo.restore_env_runners(group)
+            where = self.nodes()
+            if len(where["env_runners"]) >= group.num_remote_env_runners() or time.monotonic() > deadline:
+                return where
+            time.sleep(1.0)
 
     def nodes(self) -> dict[str, Any]:
         """``{"actor": {node_id, ip}, "env_runners": [...], "learners": [...]}`` (healthy ones only)."""

@@ -96,6 +96,7 @@ class TrainingRun:
 
             train_episodes(algo, total, done=int(task.get("current_episode", 0)), on_episodes=on_episodes,
                            on_iteration=on_iteration, should_stop=self.cancel.is_set)
+            self.store.tasks.update(self.oid, **{"resources.nodes": placement.settled_nodes()})
             checkpoint = self._checkpoint(algo, task)
             if self.cancel.is_set():
                 return "cancelled"
