@@ -14,7 +14,7 @@ from .config import EnvParams
 from .groups import WorkloadGroup, load_group
 from .noise import poisson_tables, station_users
 from .randomise import MAX_STATION_USERS, episode_means, is_randomised
-from .simulator import N_INFO, OBS_PER_NODE, pack_params, step_batch, step_batch_parallel, time_of_day
+from .simulator import N_INFO, OBS_PER_NODE, latency_matrix, pack_params, step_batch, step_batch_parallel, time_of_day
 
 # From this batch size on, clusters are stepped by numba's thread pool (chunks of 32 per thread);
 # below it, thread start-up costs more than it saves.
@@ -103,7 +103,8 @@ class ClusterSim:
         if self.params.initial_replicas > self.caps.min():
             raise ValueError(f"initial_replicas={self.params.initial_replicas} exceeds a node's capacity "
                              f"({int(self.caps.min())} replicas)")
-        self.prm = pack_params(self.params, self.intervals_per_day)
+        self.latency = latency_matrix(self.n, self.params.hop_latency_ms, self.group.spec.latency_ms)
+        self.prm = pack_params(self.params, self.intervals_per_day, self.latency)
         self.steps_per_episode = self.params.steps_per_episode
         self.batch = int(batch)
         self.obs_dim = OBS_PER_NODE * self.n + 2

@@ -30,8 +30,10 @@ class EdgeClusterEnv(gym.Env):
     ## Description
     A cluster of ``n`` edge nodes, one base station each (bs1..bsn), runs one service; each step
     the agent sets the replica count of every node for the next decision interval (default 300 s).
-    Users of each station send requests; a node with ``c`` replicas is an M/M/c queue; a station
-    without replicas fails over to the next station in rotation, paying ``hop_latency_ms`` per hop;
+    Users of each station send requests; a node with ``c`` replicas is an M/M/c queue; a station's
+    users go to the nearest node with replicas by the group's latency matrix ``latency_ms[j][k]``
+    (ms, added to ``base_network_ms``), or, when the group has none, fail over to the next station
+    in rotation, paying ``hop_latency_ms`` per hop;
     responses slower than ``timeout_ms`` fail; part of the failed requests are retried in the next
     interval; a replica added starts serving only after ``startup_delay_s``; every change costs.
     Formulas: ``lwmecps.envs.queueing`` (M/M/c, Erlang C) and ``lwmecps.envs.simulator`` (routing,

@@ -9,9 +9,12 @@ Model (per interval ``t`` of ``interval_s`` seconds; stations ``j`` = nodes, one
 * arrivals ``lam_j = u_j * request_rate_per_user + retry_j`` req/s, where ``retry_j`` carries the
   previous interval's timed-out requests that clients retry: ``retry_fraction * failed_j * lam_j``,
   capped at ``backlog_cap_s`` seconds of the node's full capacity spread over the interval;
-* routing: a station with replicas serves its own users; one with 0 replicas fails over to the next
-  station in rotation (bs1 -> bs2 -> ... -> bs1) that has replicas, each hop adding
-  ``hop_latency_ms``; with no replica anywhere every request fails;
+* routing: station ``j``'s users go to the node ``k`` with replicas that is nearest by the group's
+  latency matrix ``L[j, k]`` (ms; ties: the first in rotation from ``j``), at a network latency of
+  ``network_ms = base_network_ms + L[j, k]``; with no replica anywhere every request fails. Without
+  a matrix in the group, ``L[j, k] = ((k - j) mod n) * hop_latency_ms``: a station with replicas
+  serves its own users, one with 0 fails over to the next station in rotation (bs1 -> bs2 -> ...
+  -> bs1) that has replicas, each hop adding ``hop_latency_ms`` (``latency_matrix``);
 * each node is an M/M/c queue (``queueing``) with ``c`` replicas of ``service_rate_per_replica``;
   a station's requests fail when the response exceeds ``timeout_ms - network_ms`` and their mean
   latency is ``network_ms + E[min(R, budget)]`` (failed requests pay the timeout);
@@ -33,7 +36,8 @@ from numba import njit, prange
 from .noise import station_users
 from .queueing import FASTMATH, erlang_c, tail_and_capped_mean
 
-# Layout of the float64 parameter vector handed to the kernels (built by ``pack_params``).
+# Layout of the float64 parameter vector handed to the kernels (built by ``pack_params``); the
+# n x n latency matrix follows the N_PARAMS scalars (row-major, from index N_PARAMS).
 P_INTERVAL, P_RATE, P_MU, P_BASE, P_HOP, P_TIMEOUT, P_PHI, P_RETRY, P_CAP_S, P_NOISE, P_EMA = range(11)
 P_W_LAT, P_W_REP, P_W_FAIL, P_W_SW, P_DAY = range(11, 16)
 N_PARAMS = 16
@@ -54,9 +58,21 @@ def time_of_day(intervals_per_day: int) -> np.ndarray:
     return np.stack([np.sin(angle), np.cos(angle)], axis=1)
 
 
-def pack_params(params, intervals_per_day: int) -> np.ndarray:
-    """Flatten an ``EnvParams`` into the kernels' parameter vector."""
-    p = np.zeros(N_PARAMS)
+def latency_matrix(n: int, hop_latency_ms: float, given=None) -> np.ndarray:
+    """``L[j, k]``, ms from station j to node k (added to ``base_network_ms``): ``given`` (a group's
+    ``latency_ms``), else the failover ring ``((k - j) mod n) * hop_latency_ms``."""
+    if given is not None:
+        return np.asarray(given, dtype=np.float64).reshape(n, n)
+    j, k = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    return ((k - j) % n) * float(hop_latency_ms)
+
+
+def pack_params(params, intervals_per_day: int, latency: np.ndarray | None = None) -> np.ndarray:
+    """Flatten an ``EnvParams`` and the latency matrix (``latency_matrix``; none: an empty tail, for
+    kernels that do not route) into the kernels' parameter vector."""
+    lat = np.zeros((0,)) if latency is None else np.ascontiguousarray(latency, dtype=np.float64).ravel()
+    p = np.zeros(N_PARAMS + lat.size)
+    p[N_PARAMS:] = lat
     p[P_INTERVAL] = params.decision_interval_s
     p[P_RATE] = params.request_rate_per_user
     p[P_MU] = params.service_rate_per_replica
@@ -80,14 +96,19 @@ ACCEPT_MS = 10.0
 # ---- one configuration under one interval's load -------------------------------------------------
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
-def _route(cfg, j, n):
-    """(node serving station j, hops); node -1 when no node has a replica."""
+def _route(cfg, j, n, prm):
+    """(node serving station j, its latency ``L[j, k]`` ms): the nearest node with replicas, ties
+    to the first in rotation from j; node -1 when no node has a replica."""
+    best, best_ms = -1, 0.0
     k = j
-    for h in range(n):
+    row = N_PARAMS + j * n
+    for _ in range(n):
         if cfg[k] > 0:
-            return k, h
+            ms = prm[row + k]
+            if best < 0 or ms < best_ms:
+                best, best_ms = k, ms
         k = k + 1 if k + 1 < n else 0
-    return -1, 0
+    return best, best_ms
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
@@ -102,15 +123,15 @@ def eval_config(lam, cfg, prm, node_rho, comp, off, load, ref_cfg, ref_off):
     are copied, not recomputed. Pass ``ref_off < 0`` for none.
     """
     n = lam.shape[0]
-    mu, t_out, base, hop = prm[P_MU], prm[P_TIMEOUT], prm[P_BASE], prm[P_HOP]
+    mu, t_out, base = prm[P_MU], prm[P_TIMEOUT], prm[P_BASE]
     reuse = ref_off >= 0
     for k in range(n):
         load[k] = 0.0
         if reuse and (cfg[k] > 0) != (ref_cfg[k] > 0):
             reuse = False
     for j in range(n):
-        k, h = _route(cfg, j, n)
-        comp[off + j, 3] = base + h * hop
+        k, ms = _route(cfg, j, n, prm)
+        comp[off + j, 3] = base + ms
         comp[off + j, 4] = k
         if k >= 0:
             load[k] += lam[j]
