@@ -7,7 +7,8 @@ from gymnasium.envs.registration import register, registry
 from .cluster import ShapeMismatch, check_same_shape
 from .config import EnvParams
 from .edge_cluster import EdgeClusterEnv
-from .groups import GroupFileError, UnknownGroupError, WorkloadGroup, known_groups, load_group, load_group_file
+from .groups import (GroupFileError, UnknownGroupError, WorkloadGroup, as_group, group_from_spec, known_groups, load_group,
+                     load_group_file)
 from .traces import TraceError, TraceTooLarge, load_trace_csv
 
 ENV_ID = "lwmecps/EdgeCluster-v1"
@@ -18,6 +19,7 @@ if ENV_ID not in registry:
 
 __all__ = [
     "ENV_ID", "EdgeClusterEnv", "EnvParams", "GroupFileError", "UnknownGroupError", "WorkloadGroup",
-    "ShapeMismatch", "TraceError", "TraceTooLarge", "check_same_shape", "known_groups", "load_group",
+    "ShapeMismatch", "TraceError", "TraceTooLarge", "as_group", "check_same_shape", "group_from_spec", "known_groups",
+    "load_group",
     "load_group_file", "load_trace_csv",
 ]

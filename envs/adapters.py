@@ -14,6 +14,28 @@ import numpy as np
 from gymnasium import spaces
 
 
+def _radix(nvec: np.ndarray) -> np.ndarray:
+    return np.cumprod(np.concatenate([[1], nvec[1:][::-1]]))[::-1].astype(np.int64)
+
+
+def flat_to_replicas(index: int, nvec) -> np.ndarray:
+    """Replicas per node of flat action ``index`` (mixed radix over ``nvec`` = max replicas + 1)."""
+    nvec = np.asarray(nvec, dtype=np.int64)
+    size = int(np.prod(nvec))
+    if not 0 <= int(index) < size:
+        raise ValueError(f"flat action {index} outside 0..{size - 1}")
+    return (int(index) // _radix(nvec)) % nvec
+
+
+def continuous_to_replicas(x, nvec) -> np.ndarray:
+    """Replicas per node of a continuous action ``x`` in [-1, 1]^n: ``round((x + 1) / 2 * max)``."""
+    top = (np.asarray(nvec, dtype=np.int64) - 1).astype(np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape != top.shape or not np.isfinite(x).all():
+        raise ValueError(f"continuous action must be {len(top)} finite numbers, got {x.tolist()}")
+    return np.clip(np.rint((np.clip(x, -1.0, 1.0) + 1.0) / 2.0 * top), 0, top).astype(np.int64)
+
+
 def _nvec(env: gym.Env) -> np.ndarray:
     space = env.action_space
     if not isinstance(space, spaces.MultiDiscrete):
@@ -34,12 +56,10 @@ class FlatDiscreteAction(gym.ActionWrapper):
         if size > self.MAX_ACTIONS:
             raise ValueError(f"flattened action space would have {size} actions (> {self.MAX_ACTIONS})")
         self.action_space = spaces.Discrete(size)
-        self._radix = np.cumprod(np.concatenate([[1], self.nvec[1:][::-1]]))[::-1].astype(np.int64)
+        self._radix = _radix(self.nvec)
 
     def to_replicas(self, index: int) -> np.ndarray:
-        if not 0 <= int(index) < self.action_space.n:
-            raise ValueError(f"flat action {index} outside 0..{self.action_space.n - 1}")
-        return (int(index) // self._radix) % self.nvec
+        return flat_to_replicas(index, self.nvec)
 
     def from_replicas(self, replicas) -> int:
         r = np.asarray(replicas, dtype=np.int64)
@@ -61,10 +81,7 @@ class ContinuousAction(gym.ActionWrapper):
         self.action_space = spaces.Box(-1.0, 1.0, shape=(len(self.nvec),), dtype=np.float32)
 
     def to_replicas(self, x) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
-        if x.shape != self.nvec.shape or not np.isfinite(x).all():
-            raise ValueError(f"continuous action must be {len(self.nvec)} finite numbers, got {x.tolist()}")
-        return np.clip(np.rint((np.clip(x, -1.0, 1.0) + 1.0) / 2.0 * self.max), 0, self.max).astype(np.int64)
+        return continuous_to_replicas(x, self.nvec)
 
     def from_replicas(self, replicas) -> np.ndarray:
         r = np.asarray(replicas, dtype=np.float64)

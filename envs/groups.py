@@ -133,9 +133,22 @@ class GroupSpec(BaseModel):
     aggregate: AggregateSpec | None = None
     stations: StationSpec | None = None
     trace: TraceSpec | None = None
+    latency_ms: list[list[float]] | None = Field(
+        None, description="ms from station j (row) to node k (column), added to base_network_ms; "
+                          "default: the failover ring, (k - j) mod n hops of hop_latency_ms")
 
     @model_validator(mode="after")
     def _consistent(self) -> "GroupSpec":
+        if self.latency_ms is not None:
+            n = len(self.nodes)
+            if len(self.latency_ms) != n or any(len(row) != n for row in self.latency_ms):
+                shape = f"{len(self.latency_ms)} rows of {sorted({len(r) for r in self.latency_ms})} values"
+                raise ValueError(f"latency_ms must be a square {n} x {n} matrix (one row and one column per "
+                                 f"node); got {shape}")
+            for j, row in enumerate(self.latency_ms):
+                for k, ms in enumerate(row):
+                    if not np.isfinite(ms) or ms < 0:
+                        raise ValueError(f"latency_ms[{j}][{k}] = {ms!r}: latencies must be finite and >= 0 ms")
         if self.trace is not None:
             if self.aggregate is not None or self.stations is not None:
                 raise ValueError("give either a trace or aggregate and stations, not both")
@@ -164,6 +177,12 @@ class WorkloadGroup:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def __repr__(self) -> str:  # short: RLlib and Tune print configs that hold a group
+        return f"WorkloadGroup({self.name!r}, nodes={self.n_nodes}, slots={self.users.shape[0]})"
+
+    def __deepcopy__(self, memo) -> "WorkloadGroup":
+        return self  # immutable (frozen spec, and nothing writes users): RLlib deep-copies its configs
 
     @property
     def n_nodes(self) -> int:
@@ -215,6 +234,21 @@ def load_group(name: str) -> WorkloadGroup:
 @lru_cache(maxsize=64)
 def _load_cached(name: str) -> WorkloadGroup:
     return load_group_file(groups_dir() / f"{name}.yaml")
+
+
+def as_group(group: "str | WorkloadGroup") -> WorkloadGroup:
+    """A loaded group: ``group`` itself, or the shipped group of that name (``load_group``)."""
+    return group if isinstance(group, WorkloadGroup) else load_group(group)
+
+
+def group_from_spec(spec: dict) -> WorkloadGroup:
+    """A group from its schema as a dict (``GroupSpec``; e.g. one stored by the platform);
+    ``GroupFileError`` names the fields that are wrong."""
+    try:
+        parsed = GroupSpec.model_validate(spec)
+    except ValidationError as exc:
+        raise GroupFileError(validation_detail(exc)) from None
+    return WorkloadGroup(spec=parsed, users=_generate_users(parsed))
 
 
 def load_group_file(path: str | Path) -> WorkloadGroup:

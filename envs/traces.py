@@ -114,21 +114,25 @@ def parse_csv(data: str | bytes) -> tuple[list[str], float | None, list[list[flo
 
 
 def trace_group(name: str, stations: list[str], slot_s: float, users: list[list[float]],
-                nodes: list[dict[str, Any]] | None = None, description: str = "", role: str = "other") -> WorkloadGroup:
+                nodes: list[dict[str, Any]] | None = None, description: str = "", role: str = "other",
+                latency_ms: list[list[float]] | None = None) -> WorkloadGroup:
     """A ``WorkloadGroup`` from a parsed trace; ``nodes``: ``[{name, cpu, memory_mib}]`` in the stations'
-    order (default: the testbed's nodes, named after the stations)."""
+    order (default: the testbed's nodes, named after the stations); ``latency_ms``: the topology's
+    n x n matrix (``GroupSpec.latency_ms``; default: the failover ring)."""
     nodes = nodes if nodes is not None else [{"name": s, **TESTBED_NODE} for s in stations]
     try:
         spec = GroupSpec.model_validate({"name": name, "description": description, "role": role, "nodes": nodes,
-                                         "trace": {"slot_s": slot_s, "users": users}})
+                                         "trace": {"slot_s": slot_s, "users": users}, "latency_ms": latency_ms})
     except ValidationError as exc:
         raise TraceError(validation_detail(exc)) from None
     return WorkloadGroup(spec=spec, users=_generate_users(spec))
 
 
 def load_trace_csv(path: str | Path, name: str | None = None, slot_s: float | None = None,
-                   nodes: list[dict[str, Any]] | None = None) -> WorkloadGroup:
-    """A group from a CSV trace file (its name: ``name`` or the file's stem)."""
+                   nodes: list[dict[str, Any]] | None = None,
+                   latency_ms: list[list[float]] | None = None) -> WorkloadGroup:
+    """A group from a CSV trace file (its name: ``name`` or the file's stem; ``nodes``, ``latency_ms``:
+    ``trace_group``)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -141,6 +145,7 @@ def load_trace_csv(path: str | Path, name: str | None = None, slot_s: float | No
         stations, step, users = parse_csv(data)
         if step is not None and slot_s is not None and abs(step - slot_s) > 1e-6:
             raise TraceError(f"slot_s={slot_s:g} disagrees with the timestamps ({step:g} s apart)")
-        return trace_group(name or path.stem, stations, step or slot_s or DEFAULT_SLOT_S, users, nodes)
+        return trace_group(name or path.stem, stations, step or slot_s or DEFAULT_SLOT_S, users, nodes,
+                           latency_ms=latency_ms)
     except TraceError as exc:
         raise type(exc)(f"{path}: {exc}") from None

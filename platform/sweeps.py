@@ -96,7 +96,7 @@ def trial_footprint(model_type: str, resources: dict[str, Any] | None, settings=
     return res.least(checked, settings or get_settings())
 
 
-def tune_param_space(model_type: str, param_space: dict[str, Any], group: str, seed: int = 0, footprint=None,
+def tune_param_space(model_type: str, param_space: dict[str, Any], group, seed: int = 0, footprint=None,
                      label: str | None = None):
     """The RLlib config dict with Tune domains on the keys of the swept parameters (``label``: the
     name its EnvRunners show in Ray's dashboard)."""
@@ -120,17 +120,18 @@ def tune_param_space(model_type: str, param_space: dict[str, Any], group: str, s
     return mt, config
 
 
-def sweep(model_type: str, param_space: dict[str, Any], group: str = "profile-a", num_samples: int = 4,
+def sweep(model_type: str, param_space: dict[str, Any], group="profile-a", num_samples: int = 4,
           metric: str = "cost", mode: str = "min", iterations: int = 10, register_best: bool = False,
           settings=None, storage_path: str | None = None, seed: int = 0, max_concurrent_trials: int | None = None,
           scheduler: str | None = None, resources: dict[str, Any] | None = None,
           log: Callable[[str], None] | None = None) -> SweepResult:
-    """Run the sweep on the connected Ray cluster (``ray.init`` first, or one is started)."""
+    """Run the sweep on the connected Ray cluster (``ray.init`` first, or one is started); ``group``:
+    a shipped group's name or a loaded ``WorkloadGroup``."""
     import ray
     from ray import tune
     from ray.tune import CheckpointConfig, RunConfig, TuneConfig
 
-    from lwmecps.envs import load_group
+    from lwmecps.envs import as_group
 
     from .settings import get_settings
     from .training.envs import register
@@ -139,13 +140,14 @@ def sweep(model_type: str, param_space: dict[str, Any], group: str = "profile-a"
         raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
     if not 1 <= num_samples <= 1000 or not 1 <= iterations <= 100_000:
         raise ValueError("num_samples must be 1..1000 and iterations 1..100000")
-    load_group(group)
+    workload = as_group(group)
+    group = workload.name  # names label the runs; the loaded group is what the trials train on
     settings = settings or get_settings()
     footprint = trial_footprint(model_type, resources, settings)
     stopper = trial_scheduler(scheduler, iterations)
-    mt, space = tune_param_space(model_type, param_space, group, seed, footprint=footprint,
+    mt, space = tune_param_space(model_type, param_space, workload, seed, footprint=footprint,
                                  label=f"sweep-{model_type}-{group}")
-    algo_cls = build_config(model_type, {}, group).algo_class
+    algo_cls = build_config(model_type, {}, workload).algo_class
     if not ray.is_initialized():
         ray.init(log_to_driver=False)
     register()
@@ -170,7 +172,7 @@ def sweep(model_type: str, param_space: dict[str, Any], group: str = "profile-a"
     result = SweepResult(frame, best_params, float(best.metrics.get(metric, float("nan"))),
                          best.checkpoint.path if best.checkpoint else None)
     if register_best and result.best_checkpoint:
-        result.model_id = register_model(settings, model_type, group, result)
+        result.model_id = register_model(settings, model_type, workload, result)
     return result
 
 
@@ -210,25 +212,27 @@ def _wandb_callbacks(settings, model_type: str, group: str) -> list:
                                 excludes=["callbacks_class"])]
 
 
-def register_model(settings, model_type: str, group: str, result: SweepResult) -> str:
-    """Copy the best trial's checkpoint into the artifacts folder, evaluate it, store a model record."""
+def register_model(settings, model_type: str, workload, result: SweepResult) -> str:
+    """Copy the best trial's checkpoint into the artifacts folder, evaluate it on ``workload`` (a loaded
+    group), store a model record."""
     import json
     import uuid
 
-    from .algorithms.inference import META_FILE, load_policy, module_dir, versions
+    from .algorithms.inference import META_FILE, cluster_shape, load_policy, module_dir, versions
     from .store import Store
     from .training.quality import model_quality
 
-    sweep_id = uuid.uuid4().hex[:12]
+    sweep_id, group = uuid.uuid4().hex[:12], workload.name
     target = Path(settings.artifacts_dir).resolve() / "sweeps" / sweep_id / "checkpoint"
     shutil.copytree(result.best_checkpoint, target)
     (target / META_FILE).write_text(json.dumps({"model_type": model_type, "group_id": group,
+                                                **cluster_shape({"group": workload}),
                                                 "sweep_id": sweep_id, "versions": versions()}, indent=1))
     policy, _ = load_policy(target)
     store = Store(settings.mongo_uri(), settings.mongodb_db).init()
     model = store.models.create({
         "name": f"sweep-{model_type}-{group}-{sweep_id}", "type": model_type, "task_id": f"sweep:{sweep_id}",
         "group_id": group, "checkpoint": str(target), "module_path": str(module_dir(target)),
-        "metrics": model_quality(policy, group), "versions": versions(), "params": result.best_params,
+        "metrics": model_quality(policy, workload), "versions": versions(), "params": result.best_params,
     })
     return str(model["_id"])

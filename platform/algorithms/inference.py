@@ -1,7 +1,9 @@
 """Serve-side view of a checkpoint: restore the inference RLModule without building the Algorithm.
 
-Every checkpoint written by the platform carries ``lwmecps.json``: the model type, workload group
-and the versions (ray, torch, gymnasium, python) it was trained with. ``load_policy`` restores the
+Every checkpoint written by the platform carries ``lwmecps.json``: the model type, workload group,
+the cluster's shape (``node_names``, ``max_replicas`` per node: what the action adapters invert, so
+a user group need not be at hand where the policy is served) and the versions (ray, torch,
+gymnasium, python) it was trained with. ``load_policy`` restores the
 RLModule with ``RLModule.from_checkpoint`` (tens of ms, vs ~10 s for a whole Algorithm) and wraps it
 with the model type's inverse action adapter.
 """
@@ -30,11 +32,22 @@ def module_dir(checkpoint: str | Path) -> Path:
 
 
 def save_checkpoint(algo, path: str | Path, meta: dict[str, Any]) -> Path:
-    """``algo.save_to_path`` plus ``lwmecps.json`` (``meta`` + versions)."""
+    """``algo.save_to_path`` plus ``lwmecps.json`` (``meta`` + the shape of the algorithm's env + versions)."""
     path = Path(path)
+    meta = {**cluster_shape(algo.config.env_config), **meta}
     algo.save_to_path(str(path))
     (path / META_FILE).write_text(json.dumps({**meta, "versions": versions()}, indent=1))
     return path
+
+
+def cluster_shape(env_config: dict[str, Any]) -> dict[str, Any]:
+    """``{"node_names": [...], "max_replicas": [...]}`` of the cluster an ``env_config`` trains on."""
+    from lwmecps.envs import EnvParams, as_group
+    from lwmecps.envs.cluster import node_capacities
+
+    group = as_group(env_config.get("group", "profile-a"))
+    caps = node_capacities(group, EnvParams.load(env_config.get("params")))
+    return {"node_names": [nd.name for nd in group.spec.nodes], "max_replicas": caps.tolist()}
 
 
 def read_meta(checkpoint: str | Path) -> dict[str, Any]:
@@ -53,4 +66,6 @@ def load_policy(checkpoint: str | Path):
 
     meta = read_meta(checkpoint)
     module = RLModule.from_checkpoint(str(module_dir(checkpoint)))
-    return RLModulePolicy(module, to_env=to_env_for(meta["model_type"], meta["group_id"])), meta
+    # checkpoints from before the shape was recorded: their (shipped) group gives it
+    to_env = to_env_for(meta["model_type"], meta["group_id"], max_replicas=meta.get("max_replicas"))
+    return RLModulePolicy(module, to_env=to_env), meta

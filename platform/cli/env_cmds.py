@@ -6,6 +6,8 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
+from .group_opts import GROUP_FILE, LATENCY_FILE, NODES_FILE
+from .group_opts import workload as workload_of
 from .output import console, print_json, table
 
 env_app = typer.Typer(help="The edge-cluster environment: checks and baselines.", no_args_is_help=True)
@@ -46,22 +48,16 @@ def baselines(
     episodes: int = typer.Option(1, "--episodes", "-n", min=1, max=1000, help="episodes per policy"),
     seed: int = typer.Option(0, "--seed", help="seed of episode 0; episode e uses seed + e"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object {policy: fields}"),
-    group_file: Path = typer.Option(None, "--group-file", help="a group file instead of --group: YAML/JSON "
-                                    "group schema or a CSV trace (lwmecps.envs.traces)"),
+    group_file: Path = GROUP_FILE, nodes_file: Path = NODES_FILE, latency_file: Path = LATENCY_FILE,
 ) -> None:
     """Evaluate every baseline on GROUP: random, static-k, static-trained, best-static, hpa, hpa-tuned,
     causal-oracle, oracle-plan and the oracle bound."""
-    from lwmecps.envs import GroupFileError, UnknownGroupError, load_group, load_group_file
+    from lwmecps.envs import as_group
     from lwmecps.envs.baselines import EVAL_FIELDS, baseline_names, evaluate_baselines
     from lwmecps.envs.cluster import ClusterSim
 
-    try:
-        workload = load_group_file(group_file) if group_file else load_group(group)
-    except UnknownGroupError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--group") from None
-    except GroupFileError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--group-file") from None
-    group = workload if group_file else group
+    group = workload_of(group, group_file, nodes_file, latency_file)
+    workload = as_group(group)
     names = baseline_names(int(ClusterSim(workload).caps.max()))
     with Progress(console=console, transient=True) as progress:
         bar = progress.add_task(f"baselines on {workload.name}", total=len(names))

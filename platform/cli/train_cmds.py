@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .group_opts import GROUP_FILE, LATENCY_FILE, NODES_FILE, name_of, workload
 from .output import console, print_json, table
 from .resource_opts import ENVS, LEARNERS, RUNNER_CPUS, RUNNERS, resource_params
 
@@ -20,19 +21,21 @@ def train(
     param: list[str] = typer.Option(None, "--param", "-p", help="a task parameter KEY=VALUE (repeatable), "
                                     "e.g. -p learning_rate=0.001; the same keys as the API's parameters"),
     num_env_runners: str = RUNNERS, num_envs_per_env_runner: int = ENVS, num_cpus_per_env_runner: str = RUNNER_CPUS,
-    num_learners: int = LEARNERS,
+    num_learners: int = LEARNERS, group_file: Path = GROUP_FILE, nodes_file: Path = NODES_FILE,
+    latency_file: Path = LATENCY_FILE,
 ) -> None:
-    """Train MODEL_TYPE on GROUP locally with a progress bar; prints the checkpoint and its quality."""
-    from lwmecps.envs import UnknownGroupError, load_group
+    """Train MODEL_TYPE on GROUP (or --group-file) locally with a progress bar; prints the checkpoint
+    and its quality."""
     from lwmecps.platform.training.registry import ParameterError, get_model_type
 
     params = {**_parse_params(param or []), **resource_params(num_env_runners, num_envs_per_env_runner,
                                                               num_cpus_per_env_runner, num_learners)}
     try:
         get_model_type(model_type).resolve(params)
-        load_group(group)
-    except (ParameterError, UnknownGroupError) as exc:
+    except ParameterError as exc:
         raise typer.BadParameter(str(exc)) from None
+    target = workload(group, group_file, nodes_file, latency_file)
+    group = name_of(target)
     from lwmecps.platform.algorithms.inference import load_policy
     from lwmecps.platform.training.local import train_local
     from lwmecps.platform.training.quality import model_quality
@@ -45,10 +48,10 @@ def train(
         def on_episodes(first, rows):
             progress.update(bar, advance=len(rows), last=f"last return {rows[-1]['reward']:.1f}")
 
-        checkpoint = train_local(model_type, group, episodes, out.resolve(), seed=seed, params=params,
+        checkpoint = train_local(model_type, target, episodes, out.resolve(), seed=seed, params=params,
                                  on_episodes=on_episodes)
     policy, _ = load_policy(checkpoint)
-    quality = model_quality(policy, group)
+    quality = model_quality(policy, target)
     result = {"checkpoint": str(checkpoint), "model_type": model_type, "group": group, "episodes": episodes,
               "parameters": params, **quality}
     if as_json:
@@ -79,23 +82,28 @@ def evaluate_model(
     episodes: int = typer.Option(1, "--episodes", "-n", min=1, max=100),
     seed: int = typer.Option(0, "--seed", min=0),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object {policy: fields}"),
+    group_file: Path = GROUP_FILE, nodes_file: Path = NODES_FILE, latency_file: Path = LATENCY_FILE,
 ) -> None:
-    """The baselines table plus this model on GROUP; costs relative to the oracle bound and hpa."""
-    from lwmecps.envs import ShapeMismatch, UnknownGroupError, check_same_shape, load_group
+    """The baselines table plus this model on GROUP (or --group-file); costs relative to the oracle
+    bound and hpa. static-trained and hpa-tuned are tuned on the group the model was trained on
+    when it is a shipped one, else on GROUP's own other days."""
+    from lwmecps.envs import ShapeMismatch, as_group, check_same_shape, known_groups
     from lwmecps.envs.baselines import DEFAULT_TRAIN_GROUP, EVAL_FIELDS, evaluate, evaluate_baselines
     from lwmecps.platform.algorithms.inference import load_policy, read_meta
 
+    target = as_group(workload(group, group_file, nodes_file, latency_file))
     try:
-        target, meta = load_group(group), read_meta(model)
-        check_same_shape(load_group(meta.get("group_id") or DEFAULT_TRAIN_GROUP), target)
+        meta = read_meta(model)
+        trained_on = meta.get("group_id") or DEFAULT_TRAIN_GROUP
+        trained_on = as_group(trained_on) if trained_on in known_groups() else target
+        check_shape(meta, trained_on, target)
         policy, meta = load_policy(model)
-    except (UnknownGroupError, ShapeMismatch, FileNotFoundError, OSError) as exc:
+    except (ShapeMismatch, FileNotFoundError, OSError) as exc:
         raise typer.BadParameter(str(exc)) from None
+    group = target.name
     with console.status(f"evaluating on {group}"):
-        # static-trained and hpa-tuned are tuned on the workload the model was trained on
-        results = evaluate_baselines(group, seed=seed, episodes=episodes,
-                                     train_group=meta.get("group_id") or DEFAULT_TRAIN_GROUP)
-        results["model"] = evaluate(policy, group=group, seed=seed, episodes=episodes)
+        results = evaluate_baselines(target, seed=seed, episodes=episodes, train_group=trained_on)
+        results["model"] = evaluate(policy, group=target, seed=seed, episodes=episodes)
     ratios = {"vs_oracle": "oracle", "vs_causal": "causal-oracle", "vs_best_static": "best-static",
               "vs_hpa_tuned": "hpa-tuned", "vs_hpa": "hpa"}
     for r in results.values():
@@ -106,3 +114,19 @@ def evaluate_model(
     rows = [[n, *[r[f] for f in EVAL_FIELDS], *[r[k] for k in ratios]] for n, r in results.items()]
     table(f"{meta['model_type']} model vs baselines on {group}",
           ["policy", *EVAL_FIELDS, *[f"/ {name}" for name in ratios.values()]], rows)
+
+
+def check_shape(meta: dict, trained_on, target) -> None:
+    """``ShapeMismatch`` naming both shapes unless ``target`` has the shape the model was trained on:
+    the checkpoint's recorded ``max_replicas`` (any group), or its shipped training group's."""
+    from lwmecps.envs import EnvParams, ShapeMismatch, check_same_shape
+    from lwmecps.envs.cluster import node_capacities
+
+    if meta.get("max_replicas") is None:
+        check_same_shape(trained_on, target)
+        return
+    theirs = node_capacities(target, EnvParams.load()).tolist()
+    if theirs != list(meta["max_replicas"]):
+        raise ShapeMismatch(f"the model was trained on {meta.get('group_id')!r} ({len(meta['max_replicas'])} nodes, "
+                            f"max replicas {meta['max_replicas']}) and cannot act on {target.name!r} ({len(theirs)} "
+                            f"nodes, max replicas {theirs}): evaluate it on a group of the same shape")

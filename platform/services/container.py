@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..settings import Settings
 from ..store import Store
+from .groups import GroupService
 from .metrics import MetricsService
 from .models import ModelService
 from .reconcile import ReconcileService
@@ -29,3 +30,4 @@ class Services:
         self.reconcile = ReconcileService(self.store, settings, self.tasks)
         self.metrics = MetricsService(self.store, settings, self.models)
         self.sweeps = SweepService(self.store, settings)
+        self.groups = GroupService(self.store)

@@ -27,3 +27,11 @@ class Failed(RuntimeError):
 
 class TooMany(RuntimeError):
     """429: a limit on how much may wait or run at once is reached."""
+
+
+class Forbidden(PermissionError):
+    """403: the resource may not be changed (e.g. a shipped workload group)."""
+
+
+class TooLarge(ValueError):
+    """413: an upload over its documented limit."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lwmecps.envs import load_group
 from lwmecps.envs.simulator import OBS_PER_NODE
 
 from ..serving.deployer import Deployer, app_name
@@ -12,6 +11,7 @@ from ..serving.quantities import QuantityError, parse_cpu, parse_memory
 from ..settings import Settings
 from ..store import MODEL_STATUSES, Store, parse_id
 from ..store.tasks import now
+from .groups import resolve_group
 from .errors import Conflict, Invalid, NotFound, Unavailable
 
 STRATEGIES = ("rolling", "recreate")
@@ -101,7 +101,7 @@ class ModelService:
         if model["status"] != "deployed":  # (a rolling update keeps it deployed: its replicas serve)
             detail = f"; deployment is {state}" if state else ""
             raise Conflict(f"model {model_id} is not serving (status {model['status']}{detail}); deploy it first")
-        nodes = [nd.name for nd in load_group(model["group_id"]).spec.nodes]
+        nodes = [nd.name for nd in resolve_group(self.store, model["group_id"]).spec.nodes]
         size = OBS_PER_NODE * len(nodes) + 2
         if len(observation) != size:
             raise Invalid(f"observation has {len(observation)} values; model {model_id} (group "

@@ -5,21 +5,23 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from lwmecps.envs import ShapeMismatch, UnknownGroupError, check_same_shape, load_group
+from lwmecps.envs import ShapeMismatch, UnknownGroupError, as_group, check_same_shape
 
 from ..settings import Settings
 from ..store import Store
 from ..store.tasks import now
 from ..tracking import start_run
 from .errors import BadRequest, Failed, NotFound
+from .groups import resolve_group
 from .tasks import TaskService
 
 log = logging.getLogger("lwmecps.reconcile")
 
 
-def _run_reconcile(checkpoint: str, group: str, sample_size: int, train_group: str,
+def _run_reconcile(checkpoint: str, group, sample_size: int, train_group,
                    known: dict[str, float] | None = None, num_cpus: float = 0.5) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The Ray task: ``(reconcile's result, the baseline cache's report)``. ``known``: the stored
+    """The Ray task: ``(reconcile's result, the baseline cache's report)``; the groups come loaded
+    (``WorkloadGroup``s: a user group has no file on the node the task runs on). ``known``: the stored
     baseline costs ``{key: cost}``; the report's ``new`` entries are the costs computed here. In a
     Ray cluster the policy's episodes are split over as many ``num_cpus`` tasks as the free CPUs
     hold (``training.reconcile.run_steps_parallel``: the same figures as one task)."""
@@ -48,13 +50,14 @@ class ReconcileService:
             raise NotFound(f"training task {task_id} has no trained model (status {task['status']})")
         group = group_id or task["group_id"]
         try:
-            check_same_shape(load_group(task["group_id"]), load_group(group))  # before any work starts
+            target, trained_on = resolve_group(self.store, group), resolve_group(self.store, task["group_id"])
+            check_same_shape(trained_on, target)  # before any work starts
         except (UnknownGroupError, ShapeMismatch) as exc:
             raise BadRequest(str(exc)) from None
         if not Path(model["checkpoint"]).exists():
             raise NotFound(f"the checkpoint of model {model['_id']} is missing")
         try:
-            result = self._execute(model["checkpoint"], group, size, task["group_id"])
+            result = self._execute(model["checkpoint"], target, size, trained_on)
         except Exception as exc:
             log.exception("reconciliation of task %s failed", task_id)
             raise Failed(f"reconciliation failed: {type(exc).__name__}: {str(exc)[:300]}") from None
@@ -82,11 +85,14 @@ class ReconcileService:
                              f"(LWMECPS_MAX_RECONCILE_STEPS)")
         return size
 
-    def _execute(self, checkpoint: str, group: str, size: int, train_group: str) -> dict[str, Any]:
-        """Reconcile with the stored baseline costs; store the ones it had to compute."""
+    def _execute(self, checkpoint: str, group, size: int, train_group) -> dict[str, Any]:
+        """Reconcile (loaded groups, or shipped groups' names) with the stored baseline costs; store the
+        ones it had to compute."""
         from ..training.reconcile import RECONCILE_SEED
 
-        groups = sorted({group, train_group})
+        group, train_group = as_group(group), as_group(train_group)
+
+        groups = sorted({group.name, train_group.name})
         try:
             known = self.store.baseline_costs.lookup(groups, size, RECONCILE_SEED)
         except Exception:  # a cache: a store hiccup costs time, not the run
@@ -100,7 +106,7 @@ class ReconcileService:
             log.warning("storing %d baseline costs failed", len(cache["new"]), exc_info=True)
         return result
 
-    def _remote(self, checkpoint: str, group: str, size: int, train_group: str, known: dict[str, float]):
+    def _remote(self, checkpoint: str, group, size: int, train_group, known: dict[str, float]):
         """A Ray task on the cluster when connected; in this process otherwise (no Ray)."""
         import ray
 

@@ -5,12 +5,13 @@ import logging
 import math
 from typing import Any
 
-from lwmecps.envs import UnknownGroupError, load_group
+from lwmecps.envs import UnknownGroupError
 
 from ..settings import Settings
 from ..store import Store, parse_id
 from ..training.registry import ParameterError
 from .errors import Invalid, NotFound, Unavailable
+from .groups import resolve_group
 
 log = logging.getLogger("lwmecps.sweeps")
 
@@ -25,7 +26,7 @@ def _run_sweep(sweep_id: str, body: dict[str, Any], settings: Settings) -> None:
     store = Store(settings.mongo_uri(), settings.mongodb_db)
     oid = parse_id(sweep_id)
     try:
-        result = sweep(body["model_type"], body["param_space"], group=body["group_id"],
+        result = sweep(body["model_type"], body["param_space"], group=resolve_group(store, body["group_id"]),
                        num_samples=body["num_samples"], iterations=body["iterations"], register_best=True,
                        scheduler=body.get("scheduler"), resources=body.get("resources"),
                        max_concurrent_trials=body.get("max_concurrent_trials"),
@@ -49,11 +50,11 @@ class SweepService:
         from ..training import resources
 
         try:
-            load_group(body["group_id"])
+            group = resolve_group(self.store, body["group_id"])
         except UnknownGroupError as exc:
             raise NotFound(str(exc)) from None
         try:
-            tune_param_space(body["model_type"], body["param_space"], body["group_id"])
+            tune_param_space(body["model_type"], body["param_space"], group)
             trial_scheduler(body.get("scheduler"), body["iterations"])
             footprint = trial_footprint(body["model_type"], body.get("resources"), self.settings)
         except ParameterError as exc:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from lwmecps.envs import UnknownGroupError, load_group
+from lwmecps.envs import UnknownGroupError
 
 from ..settings import Settings
 from ..store import ACTIVE, STATUSES, Store, parse_id
 from ..training import resources
 from ..training.registry import ParameterError, get_model_type
+from .groups import resolve_group
 from .errors import Conflict, Invalid, NotFound, TooMany
 
 
@@ -31,7 +32,7 @@ class TaskService:
             raise Invalid(f"total_episodes={body['total_episodes']} exceeds the limit "
                           f"{self.settings.max_total_episodes} (LWMECPS_MAX_TOTAL_EPISODES)")
         try:
-            load_group(body["group_id"])
+            resolve_group(self.store, body["group_id"])
         except UnknownGroupError as exc:
             raise NotFound(str(exc)) from None
         waiting = self.store.tasks.count(("created", "queued"))

@@ -1,5 +1,6 @@
 """Persistence: pymongo repositories, one per collection, over a real MongoDB wire server."""
 from .baseline_costs import BaselineCostRepository
+from .groups import GroupExists, GroupRepository
 from .client import InvalidIdError, as_utc, close_all, ensure_indexes, get_db, parse_id
 from .models import MODEL_STATUSES, ModelRepository
 from .reconciliations import ReconciliationRepository
@@ -21,6 +22,7 @@ class Store:
         self.samples = SampleRepository(self.db)
         self.sweeps = SweepRepository(self.db)
         self.baseline_costs = BaselineCostRepository(self.db)
+        self.groups = GroupRepository(self.db)
 
     def ping(self) -> bool:
         self.db.client.admin.command("ping")
@@ -31,5 +33,5 @@ class Store:
         return self
 
 
-__all__ = ["ACTIVE", "as_utc", "BaselineCostRepository", "FINISHED", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "ReconciliationRepository", "STATUSES", "SampleRepository", "SweepRepository", "Store",
+__all__ = ["ACTIVE", "as_utc", "BaselineCostRepository", "FINISHED", "GroupExists", "GroupRepository", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "ReconciliationRepository", "STATUSES", "SampleRepository", "SweepRepository", "Store",
            "TaskRepository", "TokenRepository", "close_all", "ensure_indexes", "get_db", "parse_id"]

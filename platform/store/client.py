@@ -64,3 +64,4 @@ def ensure_indexes(db: Database) -> None:
     db.reconciliations.create_index([("task_id", ASCENDING), ("timestamp", DESCENDING)])
     db.samples.create_index([("kind", ASCENDING), ("model_id", ASCENDING), ("ts", ASCENDING)])
     db.baseline_costs.create_index([("group", ASCENDING), ("sample_size", ASCENDING), ("seed", ASCENDING)])
+    db.group_chunks.create_index([("upload", ASCENDING), ("seq", ASCENDING)], unique=True)

@@ -10,10 +10,11 @@ from ..algorithms.inference import save_checkpoint
 from .loop import train_episodes
 
 
-def train_local(model_type: str, group: str, episodes: int, out: Path, seed: int = 0,
+def train_local(model_type: str, group, episodes: int, out: Path, seed: int = 0,
                 params: dict[str, Any] | None = None,
                 on_episodes: Callable[[int, list[dict]], None] | None = None) -> Path:
-    """Train ``model_type`` on ``group`` for ``episodes`` episodes; returns the checkpoint folder."""
+    """Train ``model_type`` on ``group`` (a shipped group's name or a loaded ``WorkloadGroup``) for
+    ``episodes`` episodes; returns the checkpoint folder."""
     import ray
 
     from ..settings import get_settings
@@ -42,7 +43,8 @@ def train_local(model_type: str, group: str, episodes: int, out: Path, seed: int
         algo = build_config(model_type, params, group, seed=seed, footprint=footprint).build_algo()
         try:
             train_episodes(algo, episodes, on_episodes=on_episodes)
-            return save_checkpoint(algo, out / "checkpoint", {"model_type": model_type, "group_id": group,
+            name = group if isinstance(group, str) else group.name
+            return save_checkpoint(algo, out / "checkpoint", {"model_type": model_type, "group_id": name,
                                                               "episodes": episodes, "seed": seed})
         finally:
             algo.stop()

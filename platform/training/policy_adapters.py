@@ -1,22 +1,30 @@
-"""Map a model type's actions back to replicas (the inverse of its action adapter)."""
+"""Map a model type's actions back to replicas (the inverse of its action adapter): a pure function
+of the cluster's shape (max replicas per node)."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
 
-def to_env_for(model_type: str, group: str) -> Callable[[np.ndarray], np.ndarray] | None:
-    from lwmecps.envs import EdgeClusterEnv
-    from lwmecps.envs.adapters import ContinuousAction, FlatDiscreteAction
+def to_env_for(model_type: str, group=None, max_replicas: Sequence[int] | None = None
+               ) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The inverse adapter of ``model_type`` for nodes of ``max_replicas`` (or, when not given, the
+    shape of ``group``: a shipped group's name or a ``WorkloadGroup``); None for ``MultiDiscrete``
+    policies, which act in replicas already."""
+    from lwmecps.envs.adapters import continuous_to_replicas, flat_to_replicas
 
     from .registry import get_model_type
 
     adapter = get_model_type(model_type).adapter
+    if adapter is None:
+        return None
+    if max_replicas is None:
+        from lwmecps.envs import EnvParams, as_group
+        from lwmecps.envs.cluster import node_capacities
+
+        max_replicas = node_capacities(as_group(group), EnvParams.load())
+    nvec = np.asarray(max_replicas, dtype=np.int64) + 1
     if adapter == "flat":
-        wrapper = FlatDiscreteAction(EdgeClusterEnv(group))
-        return lambda a: wrapper.to_replicas(int(np.asarray(a).reshape(-1)[0]))
-    if adapter == "continuous":
-        wrapper = ContinuousAction(EdgeClusterEnv(group))
-        return wrapper.to_replicas
-    return None
+        return lambda a: flat_to_replicas(int(np.asarray(a).reshape(-1)[0]), nvec)
+    return lambda x: continuous_to_replicas(x, nvec)

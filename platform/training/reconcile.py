@@ -281,35 +281,36 @@ def baseline_costs(group, sample_size: int, names: Sequence[str] = BASELINES, se
     return costs
 
 
-def reconcile(checkpoint: str, group: str, sample_size: int, train_group: str,
+def reconcile(checkpoint: str, group, sample_size: int, train_group,
               cache: BaselineCostCache | None = None, baselines: Sequence[str] = BASELINES,
               parts: int = 1, num_cpus: float = 0.5) -> dict[str, Any]:
     """The reconciliation metrics (see the module docstring) plus the costs behind the score;
-    ``cache``: reuse baseline costs (None: compute them all); ``parts`` > 1: the policy's episodes
-    split over that many Ray tasks of ``num_cpus`` (``run_steps_parallel``: the same figures)."""
-    from lwmecps.envs import EnvParams, load_group
+    ``group``, ``train_group``: names of shipped groups or loaded ``WorkloadGroup``s (user groups);
+    ``costs`` and ``closed_gap`` are keyed by group name; ``cache``: reuse baseline costs (None:
+    compute them all); ``parts`` > 1: the policy's episodes split over that many Ray tasks of
+    ``num_cpus`` (``run_steps_parallel``: the same figures)."""
+    from lwmecps.envs import EnvParams, as_group, check_same_shape
 
     from ..algorithms.inference import load_policy
 
-    from lwmecps.envs import check_same_shape
-
     params = EnvParams.load()
-    check_same_shape(load_group(train_group), load_group(group), params)  # ShapeMismatch before any work
+    group, trained_on = as_group(group), as_group(train_group)
+    check_same_shape(trained_on, group, params)  # ShapeMismatch before any work
     policy, _ = load_policy(checkpoint)  # once, for the chunks run here
     names = tuple(dict.fromkeys((*GAP, *baselines)))
     costs: dict[str, dict[str, float]] = {}
     mine = None
-    trained_on = load_group(train_group)
-    for g in dict.fromkeys((group, train_group)):  # one pass when reconciling on the training group
-        workload = load_group(g)  # the one object both simulated and fingerprinted
+    # one pass when reconciling on the training group; each the one object both simulated and fingerprinted
+    for workload in {group.name: group, trained_on.name: trained_on}.values():
         ran = run_steps_parallel(checkpoint, workload, sample_size, params, parts, num_cpus=num_cpus, policy=policy)
-        if g == group:
+        if workload.name == group.name:
             mine = ran
-        costs[g] = {"policy": float(ran["cost"].mean()),
-                    **baseline_costs(workload, sample_size, names, RECONCILE_SEED, params, cache, trained_on)}
+        costs[workload.name] = {"policy": float(ran["cost"].mean()),
+                                **baseline_costs(workload, sample_size, names, RECONCILE_SEED, params, cache,
+                                                 trained_on)}
     closed = {g: closed_gap(c["policy"], c[GAP[0]], c[GAP[1]]) for g, c in costs.items()}
-    base = closed[train_group]
-    score = closed[group] / base if abs(base) > 1e-9 else 0.0
+    base = closed[trained_on.name]
+    score = closed[group.name] / base if abs(base) > 1e-9 else 0.0
     metrics = summarise(mine)
     metrics["adaptation_score"] = float(score) if math.isfinite(score) else 0.0
     return {"metrics": metrics, "costs": costs, "closed_gap": closed}

@@ -345,9 +345,11 @@ def get_model_type(name: str) -> ModelType:
     return MODEL_TYPES[name]
 
 
-def build_config(model_type: str, params: dict[str, Any] | None, group: str, seed: int = 0, footprint=None,
+def build_config(model_type: str, params: dict[str, Any] | None, group, seed: int = 0, footprint=None,
                  label: str | None = None):
-    """The RLlib ``AlgorithmConfig`` for a task (parameters validated first). ``footprint``: the
+    """The RLlib ``AlgorithmConfig`` for a task (parameters validated first) on ``group`` (a shipped
+    group's name, or a loaded ``WorkloadGroup``: it travels to the EnvRunners inside ``env_config``,
+    so a user group needs no file on their nodes). ``footprint``: the
     task's resolved resources (``resources.Footprint``); ``None``: the least the parameters allow
     (``auto`` as 0 EnvRunners). ``label``: what the EnvRunner actors are called by in Ray's
     dashboard (``env_runner.LwmecpsEnvRunner``), e.g. ``training:<task id>``."""

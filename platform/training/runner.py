@@ -15,7 +15,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lwmecps.envs import WorkloadGroup
+
 from ..algorithms.inference import module_dir, save_checkpoint, versions
+from ..services.groups import resolve_group
 from ..settings import Settings
 from ..store import Store, parse_id
 from ..store.tasks import now
@@ -66,7 +69,8 @@ class TrainingRun:
         register()
         _redirect_trainable_logs(self.workdir / "logs")
         footprint = Footprint.from_doc(task["resources"]) if task.get("resources") else None
-        config = build_config(task["model_type"], task["parameters"], task["group_id"], seed=task.get("seed", 0),
+        group = resolve_group(self.store, task["group_id"])  # loaded here: runners elsewhere get it in env_config
+        config = build_config(task["model_type"], task["parameters"], group, seed=task.get("seed", 0),
                               footprint=footprint, label=f"training:{self.task_id}")
         algo = config.build_algo()
         placement = Placement(algo)
@@ -100,7 +104,7 @@ class TrainingRun:
             checkpoint = self._checkpoint(algo, task)
             if self.cancel.is_set():
                 return "cancelled"
-            return self._complete(task, checkpoint)
+            return self._complete(task, checkpoint, group)
         finally:
             algo.stop()
 
@@ -126,13 +130,13 @@ class TrainingRun:
         self.store.tasks.update(self.oid, checkpoint=str(path))
         return str(path)
 
-    def _complete(self, task: dict[str, Any], checkpoint: str) -> str:
+    def _complete(self, task: dict[str, Any], checkpoint: str, group) -> str:
         from ..algorithms.inference import load_policy
 
         # judged from the checkpoint itself: an asynchronous learner (APPO, IMPALA) may still apply
         # queued batches to the live module after the checkpoint was written
         policy, _ = load_policy(checkpoint)
-        quality = model_quality(policy, task["group_id"])
+        quality = model_quality(policy, group)
         self.wandb_run.summary.update({f"eval/{k}": v for k, v in quality.items()})
         model = self.store.models.create({
             "name": task["name"], "type": task["model_type"], "task_id": self.task_id, "group_id": task["group_id"],
@@ -152,4 +156,6 @@ def _plain(obj: Any) -> Any:
         return [_plain(v) for v in obj]
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
+    if isinstance(obj, WorkloadGroup):  # a user group's trace would fill the run's config
+        return obj.name
     return getattr(obj, "__name__", type(obj).__name__)

@@ -11,17 +11,19 @@ from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 
 from lwmecps.envs import UnknownGroupError
+from lwmecps.envs.traces import MAX_BYTES as TRACE_MAX_BYTES
 from lwmecps.platform.services.container import Services
-from lwmecps.platform.services.errors import (BadRequest, Conflict, Failed, Invalid, NotFound, TooMany,
-                                              Unavailable)
+from lwmecps.platform.services.errors import (BadRequest, Conflict, Failed, Forbidden, Invalid, NotFound,
+                                              TooLarge, TooMany, Unavailable)
 from lwmecps.platform.settings import get_settings
 from lwmecps.platform.services.health import version
 from lwmecps.platform.store import InvalidIdError
 
 from .limits import BodyLimit
-from .routes import health, models, monitoring, reconcile, sweeps, training
+from .routes import groups, health, models, monitoring, reconcile, sweeps, training
 
 log = logging.getLogger("lwmecps.api")
+UPLOAD_SLACK = 256 * 1024  # multipart boundaries and the topology's text fields, beside the trace
 
 
 class ErrorBody(BaseModel):
@@ -36,7 +38,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "a component (database, Ray) is unavailable"))}
 
 ERROR_STATUS = {NotFound: 404, UnknownGroupError: 404, Conflict: 409, Invalid: 422, InvalidIdError: 422,
-                BadRequest: 400, Unavailable: 503, Failed: 500, TooMany: 429}
+                BadRequest: 400, Unavailable: 503, Failed: 500, TooMany: 429, Forbidden: 403, TooLarge: 413}
 
 
 def create_app(services: Services | None = None) -> FastAPI:
@@ -50,9 +52,11 @@ def create_app(services: Services | None = None) -> FastAPI:
 
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "DELETE"], allow_headers=["Authorization", "Content-Type"])
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    for router in (training.router, reconcile.router, models.router, sweeps.router, monitoring.router,
-                   health.router):
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, overrides={
+        "/api/v1/groups": (max(settings.max_body_bytes, TRACE_MAX_BYTES + UPLOAD_SLACK),
+                           f"a group upload: a trace of at most {TRACE_MAX_BYTES // 2**20} MiB")})
+    for router in (training.router, reconcile.router, models.router, sweeps.router, groups.router,
+                   monitoring.router, health.router):
         app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
 
     _mount_console(app)

@@ -169,17 +169,6 @@ class ReconcileList(BaseModel):
     per_page: int
 
 
-class GroupOut(BaseModel):
-    group_id: str
-    description: str
-    node_count: int
-    nodes: list[str]
-
-
-class GroupList(BaseModel):
-    groups: list[GroupOut]
-
-
 class ModelTypeOut(BaseModel):
     name: str
     description: str

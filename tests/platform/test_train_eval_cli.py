@@ -16,9 +16,31 @@ def run(*args, cwd, timeout=600):
                           env={**os.environ, "COLUMNS": "200"})
 
 
+def write_topology(tmp_path, seed=0):
+    """A measured day of 5 stations (CSV), its nodes (two smaller ones) and a latency matrix."""
+    rng = np.random.default_rng(seed)
+    lines = ["timestamp," + ",".join(STATIONS)]
+    for k in range(96):  # 15-minute rows
+        level = 11 + 8 * np.sin(2 * np.pi * (k / 96 - 0.3))
+        lines.append(f"{1_700_000_000 + 900 * k}," + ",".join(f"{level * w + rng.uniform(0, 2):.2f}" for w in (1.4, 1.0, 0.5, 1.2, 0.3)))
+    trace = tmp_path / f"day-{seed}.csv"
+    trace.write_text("\n".join(lines) + "\n")
+    nodes = tmp_path / "nodes.yaml"
+    nodes.write_text("\n".join(f"- {{name: {s}, cpu: {c}, memory_mib: 16384}}" for s, c in zip(STATIONS, (8, 8, 4, 8, 2))))
+    latency = tmp_path / "latency.csv"
+    latency.write_text("\n".join(",".join(str(0 if j == k else 3 + 10 * abs(j - k)) for k in range(5)) for j in range(5)))
+    return trace, nodes, latency
+
+
+STATIONS = ["bs1", "bs2", "bs3", "bs4", "bs5"]
+
+
 @pytest.mark.timeout(900)
 def test_train_then_eval(tmp_path):
-    out = run("train", "--model-type", "ppo", "--group", "profile-a", "--episodes", "16", "--json",
+    """On a cluster of the user's own (a CSV trace, its nodes and latency matrix), as an operator would."""
+    trace, nodes, latency = write_topology(tmp_path)
+    out = run("train", "--model-type", "ppo", "--group-file", str(trace), "--nodes-file", str(nodes),
+              "--latency-file", str(latency), "--episodes", "16", "--json",
               "-p", "learning_rate=0.0005", "--param", "load_level_max=1.2", cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
     trained = json.loads(out.stdout.strip().splitlines()[-1])
@@ -26,17 +48,24 @@ def test_train_then_eval(tmp_path):
     assert checkpoint.is_dir() and checkpoint.is_relative_to(tmp_path / "artifacts" / "local")
     meta = json.loads((checkpoint / "lwmecps.json").read_text())
     assert meta["model_type"] == "ppo" and set(meta["versions"]) == {"ray", "torch", "gymnasium", "python"}
+    assert meta["group_id"] == "day-0" and meta["max_replicas"] == [4, 4, 2, 4, 1]
     assert trained["parameters"] == {"learning_rate": 0.0005, "load_level_max": 1.2}
     assert 0 < trained["accuracy"] <= 1 and trained["latency"] > 0
     assert trained["vs_best_static"] > 0 and trained["vs_hpa_tuned"] > 0 and trained["vs_oracle"] >= 1
 
-    ev = run("eval", "--model", str(checkpoint), "--group", "profile-b", "--json", cwd=tmp_path)
+    other, _, _ = write_topology(tmp_path, seed=1)  # another day of the same cluster (the ring's latencies)
+    ev = run("eval", "--model", str(checkpoint), "--group-file", str(other), "--nodes-file", str(nodes), "--json",
+             cwd=tmp_path)
     assert ev.returncode == 0, ev.stderr[-3000:]
     table = json.loads(ev.stdout.strip().splitlines()[-1])
     assert {"model", "oracle", "hpa", "causal-oracle", "random", "best-static", "hpa-tuned"} <= set(table)
     assert table["oracle"]["vs_oracle"] == 1.0 and table["hpa"]["vs_hpa"] == 1.0
     assert table["best-static"]["vs_best_static"] == 1.0 and table["model"]["vs_oracle"] >= 1.0
     assert table["model"]["cost"] < table["random"]["cost"]
+    bad = run("eval", "--model", str(checkpoint), "--group", "profile-a", cwd=tmp_path, timeout=120)
+    flat = " ".join(bad.stderr.replace("│", " ").split())
+    assert bad.returncode == 2 and "(5 nodes, max replicas [4, 4, 2, 4, 1]) and cannot act on 'profile-a' (4" in flat, \
+        bad.stderr
 
     # the restored inference module acts exactly like the trained one did at evaluation
     from lwmecps.envs import EdgeClusterEnv
@@ -44,7 +73,10 @@ def test_train_then_eval(tmp_path):
 
     p1, _ = load_policy(checkpoint)
     p2, _ = load_policy(checkpoint)
-    env = EdgeClusterEnv("profile-a")
+    from lwmecps.envs import load_trace_csv
+
+    env = EdgeClusterEnv(load_trace_csv(trace, nodes=[{"name": s, "cpu": c, "memory_mib": 16384}
+                                                      for s, c in zip(STATIONS, (8, 8, 4, 8, 2))]))
     obs, _ = env.reset(seed=3)
     for _ in range(50):
         a = p1.act(obs, env)
@@ -63,6 +95,13 @@ def test_train_and_eval_bad_input(tmp_path):
     assert bad.returncode == 2 and "--param needs KEY=VALUE" in bad.stderr
     bad = run("eval", "--model", str(tmp_path), cwd=tmp_path, timeout=120)
     assert bad.returncode == 2 and "not a checkpoint written by lwmecps" in bad.stderr
+    trace, nodes, _ = write_topology(tmp_path)
+    bad = run("train", "--model-type", "ppo", "--group-file", str(trace), "--latency-file", str(nodes),
+              cwd=tmp_path, timeout=120)
+    flat = " ".join(bad.stderr.replace("│", " ").split())
+    assert bad.returncode == 2 and "--latency-file" in flat and "a list of rows of numbers" in flat, bad.stderr
+    bad = run("train", "--model-type", "ppo", "--nodes-file", str(nodes), cwd=tmp_path, timeout=120)
+    assert bad.returncode == 2 and "go with a CSV --group-file" in " ".join(bad.stderr.replace("│", " ").split())
     fake = tmp_path / "four-node-model"  # what a checkpoint says about itself is checked before it loads
     fake.mkdir()
     (fake / "lwmecps.json").write_text(json.dumps({"model_type": "ppo", "group_id": "profile-a"}))

@@ -17,7 +17,8 @@ def test_groups_lists_every_workload_group(api):
     assert r.status_code == 200
     groups = {g["group_id"]: g for g in r.json()["groups"]}
     assert {"profile-a", "profile-b", "synthetic-8", "reconciliation-group-1"} <= set(groups)
-    assert groups["synthetic-8"]["node_count"] == 8 and groups["profile-a"]["nodes"] == ["bs1", "bs2", "bs3", "bs4"]
+    assert groups["synthetic-8"]["nodes"] == groups["synthetic-8"]["node_count"] == 8
+    assert groups["profile-a"]["node_names"] == ["bs1", "bs2", "bs3", "bs4"] and groups["profile-a"]["source"] == "synthetic"
     assert api.get("/api/v1/groups").status_code == 401
 
 

@@ -1,24 +1,14 @@
-"""/api/v1/groups and /api/v1/metrics."""
+"""/api/v1/model-types and /api/v1/metrics."""
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from lwmecps.envs import known_groups, load_group
-
 from ..deps import ReadRole, ServicesDep
-from ..schemas_models import GroupList, ModelTypeList, SystemMetrics
+from ..schemas_models import ModelTypeList, SystemMetrics
 
 router = APIRouter(tags=["monitoring"])
-
-
-@router.get("/groups", response_model=GroupList)
-def list_groups(_: ReadRole):
-    """The workload groups a task can train or reconcile on."""
-    groups = [load_group(name) for name in known_groups()]
-    return {"groups": [{"group_id": g.name, "description": g.spec.description, "node_count": g.n_nodes,
-                        "nodes": [nd.name for nd in g.spec.nodes]} for g in groups]}
 
 
 @router.get("/model-types", response_model=ModelTypeList)

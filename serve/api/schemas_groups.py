@@ -1,0 +1,32 @@
+"""Response schemas of /api/v1/groups (the request bodies: ``lwmecps.envs.groups.GroupSpec``)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class GroupOut(BaseModel):
+    group_id: str = Field(description="the name a task, a reconciliation or a sweep takes as group_id")
+    description: str = ""
+    role: str = Field(description="train | validation | heldout | other (user groups: other)")
+    source: Literal["trace", "synthetic"] = Field(description="a measured trace, or the synthetic generator")
+    shipped: bool = Field(description="shipped with the platform (configs/groups/; cannot be deleted)")
+    nodes: int = Field(description="node count (= stations)")
+    node_count: int = Field(description="the same as nodes (kept for older clients)")
+    node_names: list[str]
+    node_cpus: list[float] = Field(description="cores per node")
+    node_memory_mib: list[float]
+    slots: int = Field(description="slots of the day")
+    slot_s: float = Field(description="seconds per slot")
+    latency_matrix: bool = Field(description="has its own latency_ms matrix (else the failover ring)")
+    created_at: datetime | None = Field(None, description="when uploaded (shipped groups: null)")
+
+
+class GroupList(BaseModel):
+    groups: list[GroupOut]
+
+
+def group_out(doc: dict) -> dict:
+    return {**doc, "node_count": doc["nodes"]}
