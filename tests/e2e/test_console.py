@@ -136,3 +136,34 @@ def test_train_watch_deploy_predict_cancel(console, page):
     assert page.get_attribute("#dashboard-link", "href").endswith(f":{console.env['LWMECPS_DASHBOARD_PORT']}")
     shot(page, "5-system")
     assert not page.errors, page.errors
+
+
+def test_upload_a_group_and_pick_it(console, page, tmp_path):
+    """The upload form stores a CSV trace with its nodes; the group pickers list it; a bad CSV's
+    problem (line and column) is shown, and nothing is stored."""
+    page.goto(f"http://localhost:{console.api_port}/")
+    page.fill("#token", console.token())
+    page.click("#login-form button")
+    page.wait_for_selector("#train-form select.groups option[value=profile-a]", state="attached")
+    rows = ["slot,bs1,bs2,bs3"] + [f"{k},{10 + k % 7},{4 + k % 3},{8}" for k in range(24)]
+    good, bad = tmp_path / "three.csv", tmp_path / "bad.csv"
+    good.write_text("\n".join(rows) + "\n")
+    bad.write_text("\n".join(rows[:5] + ["4,7,x,8"] + rows[6:]) + "\n")  # line 6
+    page.click("#group-upload summary")
+    page.fill("#group-form input[name=name]", "console-three")
+    page.set_input_files("#group-form input[name=trace]", str(bad))
+    page.click("#group-form button")
+    page.wait_for_selector("#flash.error:has-text(\"line 6, column 'bs2'\")")
+    page.set_input_files("#group-form input[name=trace]", str(good))
+    page.fill("#group-form input[name=slot_s]", "3600")  # hourly rows of a slot column
+    page.fill("#group-form input[name=nodes]", '[{"name": "bs1", "cpu": 8, "memory_mib": 16384}, '
+              '{"name": "bs2", "cpu": 4, "memory_mib": 8192}, {"name": "bs3", "cpu": 2, "memory_mib": 4096}]')
+    page.click("#group-form button")
+    page.wait_for_selector("#train-form select.groups option[value=console-three]", state="attached")
+    label = page.text_content("#train-form select.groups option[value=console-three]")
+    assert "3 nodes" in label
+    shot(page, "6-group-uploaded")
+    with console.client() as api:
+        groups = {g["group_id"]: g for g in api.get("/groups").json()["groups"]}
+    assert groups["console-three"]["node_cpus"] == [8, 4, 2] and groups["console-three"]["slots"] == 24
+    assert [e for e in page.errors if "422" not in e] == [], page.errors

@@ -25,6 +25,15 @@ async function api(path, options = {}) {
   return body;
 }
 
+// multipart uploads: the browser sets the Content-Type with its boundary
+async function apiForm(path, form) {
+  const token = sessionStorage.getItem("lwmecps-token");
+  const res = await fetch(API + path, { method: "POST", body: form, headers: { Authorization: `Bearer ${token}` } });
+  const body = await res.json().catch(() => ({ detail: res.statusText }));
+  if (!res.ok) throw new ApiError(res.status, body.detail);
+  return body;
+}
+
 function flash(text, error = false) {
   const el = $("#flash");
   el.textContent = text;
@@ -199,6 +208,17 @@ function wire() {
         total_episodes: Number(f.get("total_episodes")), parameters }) });
       state.taskId = created.task_id;
     }, "training started");
+  });
+  $("#group-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const form = new FormData(e.target);
+    for (const key of ["slot_s", "nodes", "latency_ms"]) if (!form.get(key)) form.delete(key);
+    act(async () => {
+      const made = await apiForm("/groups", form);
+      await loadChoices();  // the pickers list it now
+      e.target.reset();
+      state.uploaded = made.group_id;
+    }, "group uploaded");
   });
   $("#tasks").addEventListener("click", (e) => {
     const row = e.target.closest("tr[data-id]");
