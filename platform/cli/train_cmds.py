@@ -87,7 +87,7 @@ def evaluate_model(
     """The baselines table plus this model on GROUP (or --group-file); costs relative to the oracle
     bound and hpa. static-trained and hpa-tuned are tuned on the group the model was trained on
     when it is a shipped one, else on GROUP's own other days."""
-    from lwmecps.envs import ShapeMismatch, as_group, check_same_shape, known_groups
+    from lwmecps.envs import ShapeMismatch, as_group, known_groups
     from lwmecps.envs.baselines import DEFAULT_TRAIN_GROUP, EVAL_FIELDS, evaluate, evaluate_baselines
     from lwmecps.platform.algorithms.inference import load_policy, read_meta
 
