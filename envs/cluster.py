@@ -96,15 +96,17 @@ class ClusterSim:
         self.ep_means = (np.repeat(self.means[None], batch, axis=0) if self.randomised
                          else np.broadcast_to(self.means[None], (batch, *self.means.shape)))
         self.tabled = np.full(batch, not self.randomised)
-        self.intervals_per_day = self.means.shape[0]
-        self.tod = time_of_day(self.intervals_per_day)
+        # the period episodes wrap around (the group's days of data), and one day of it
+        self.period = self.means.shape[0]
+        self.intervals_per_day = self.period // self.group.days
+        self.tod = time_of_day(self.intervals_per_day, self.period)
         self.n = self.group.n_nodes
         self.caps = node_capacities(self.group, self.params)
         if self.params.initial_replicas > self.caps.min():
             raise ValueError(f"initial_replicas={self.params.initial_replicas} exceeds a node's capacity "
                              f"({int(self.caps.min())} replicas)")
         self.latency = latency_matrix(self.n, self.params.hop_latency_ms, self.group.spec.latency_ms)
-        self.prm = pack_params(self.params, self.intervals_per_day, self.latency)
+        self.prm = pack_params(self.params, self.period, self.latency)
         self.steps_per_episode = self.params.steps_per_episode
         self.batch = int(batch)
         self.obs_dim = OBS_PER_NODE * self.n + 2
@@ -133,10 +135,10 @@ class ClusterSim:
         """
         slots = np.asarray(slots, dtype=np.int64)
         for b, rng in zip(slots, rngs):
-            start = int(rng.integers(self.intervals_per_day)) if self.params.random_start else 0
+            start = int(rng.integers(self.period)) if self.params.random_start else 0
             self.clock[b] = (-1, start, int(rng.integers(1, 2**62)))
             if self.randomised:  # drawn after the start and key: without it every episode is as before
-                self.ep_means[b] = episode_means(self.means, self.shares, self.params, rng)
+                self.ep_means[b] = episode_means(self.means, self.shares, self.params, rng, self.intervals_per_day)
         self.state[slots] = 0.0
         self.state[slots, : self.n] = self.params.initial_replicas
         self.info[:, slots] = 0.0
@@ -178,5 +180,5 @@ class ClusterSim:
 
     def episode_mean_users(self, b: int = 0) -> np.ndarray:
         """The episode's mean users for every step (what a causal planner knows)."""
-        idx = (self.clock[b, 1] + np.arange(self.steps_per_episode)) % self.intervals_per_day
+        idx = (self.clock[b, 1] + np.arange(self.steps_per_episode)) % self.period
         return self.ep_means[b][idx]

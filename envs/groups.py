@@ -9,8 +9,11 @@ generates the per-slot users deterministically:
 2. split over stations: each slot's users are assigned by a multinomial draw with the station
    ``shares`` (testbed facts) or with shares from ``Dirichlet(dirichlet_alpha)`` (synthetic groups);
 
-or, instead of both, a measured ``trace`` (``TraceSpec``: users per station per slot, one day; CSV
-files: ``lwmecps.envs.traces``), put on the same 10 s grid.
+or, instead of both, a measured ``trace`` (``TraceSpec``: users per station per slot, one to
+``MAX_TRACE_DAYS`` whole days; CSV files: ``lwmecps.envs.traces``), put on the same 10 s grid. A
+group's *period* is the length of its data: one day for synthetic groups, the trace's days for a
+trace. Episodes start at an interval drawn uniformly over the period and wrap around at its end;
+the observation's time of day is the interval's clock time (interval mod one day).
 
 Every group has a ``role`` in the evaluation protocol: ``train`` (trained on: ``profile-a``),
 ``validation`` (every choice — checkpoint selection, defaults such as the randomisation ranges,
@@ -88,8 +91,9 @@ class StationSpec(BaseModel):
 class TraceSpec(BaseModel):
     """A measured trace: ``users[slot][station]`` (users present, >= 0) over slots of ``slot_s`` seconds.
 
-    For now a trace covers exactly one day (``slot_s x rows = 86400``; episodes wrap around it like the
-    synthetic groups' days). It is put on the groups' 10 s grid: a slot shorter than 10 s is averaged
+    A trace covers whole days, 1 to ``MAX_TRACE_DAYS`` (``slot_s x rows = days x 86400``); the first
+    row is the start of a day (00:00). Episodes start anywhere within it and wrap around its end,
+    like the synthetic groups' single day. It is put on the groups' 10 s grid: a slot shorter than 10 s is averaged
     (``10 / slot_s`` slots per grid slot), a longer one repeated (``slot_s / 10`` grid slots), so
     ``slot_s`` must divide 10 s or be a multiple of it, between 1 s and 3600 s."""
 
@@ -112,13 +116,20 @@ class TraceSpec(BaseModel):
         if bad.size:
             i, j = (int(k) for k in bad[0])
             raise ValueError(f"row {i}, station {j}: {self.users[i][j]!r} is not a number >= 0")
-        if abs(self.slot_s * len(self.users) - 86400) > 1e-6:
+        days = self.slot_s * len(self.users) / 86400
+        if abs(days - round(days)) > 1e-9 or not 1 <= round(days) <= MAX_TRACE_DAYS:
             raise ValueError(f"the trace covers {self.slot_s * len(self.users):g} s ({len(self.users)} rows of "
-                             f"{self.slot_s:g} s); it must cover one day (86400 s)")
+                             f"{self.slot_s:g} s); it must cover whole days, 1 to {MAX_TRACE_DAYS} "
+                             f"(86400 s each: {86400 / self.slot_s:g} rows a day)")
         return self
+
+    @property
+    def days(self) -> int:
+        return round(self.slot_s * len(self.users) / 86400)
 
 
 GRID_S = 10.0  # the groups' slot grid (s)
+MAX_TRACE_DAYS = 7
 ROLES = ("train", "validation", "heldout", "other")
 
 
@@ -188,10 +199,16 @@ class WorkloadGroup:
     def n_nodes(self) -> int:
         return len(self.spec.nodes)
 
+    @property
+    def days(self) -> int:
+        """Days of data (the period episodes wrap around): a trace's days, else 1."""
+        return self.spec.trace.days if self.spec.trace is not None else 1
+
     def interval_means(self, interval_s: float) -> np.ndarray:
-        """Mean users per station for each decision interval of the day: shape (intervals, nodes)."""
+        """Mean users per station for each decision interval of the period (``days`` days): shape
+        (intervals, nodes)."""
         per = interval_s / self.spec.slot_s
-        if abs(per - round(per)) > 1e-9 or round(per) < 1 or self.spec.slots % round(per):
+        if abs(per - round(per)) > 1e-9 or round(per) < 1 or self.users.shape[0] % round(per):
             raise ValueError(
                 f"decision_interval_s={interval_s} must be a whole number of {self.spec.slot_s} s slots dividing the day"
             )

@@ -53,17 +53,23 @@ def is_randomised(params) -> bool:
             or (params.load_level_min, params.load_level_max) != (1.0, 1.0))
 
 
-def episode_means(means: np.ndarray, shares: np.ndarray, params, rng: np.random.Generator) -> np.ndarray:
-    """One episode's mean users ``m[d, j]`` drawn from the group's ``means`` (see the module)."""
+def episode_means(means: np.ndarray, shares: np.ndarray, params, rng: np.random.Generator,
+                  intervals_per_day: int | None = None) -> np.ndarray:
+    """One episode's mean users ``m[d, j]`` drawn from the group's ``means`` (see the module).
+
+    ``means`` may span several days (a multi-day trace: ``intervals_per_day`` rows a day); a random
+    day then repeats every day of the period, and a shift moves the whole period."""
     out = means
     n = means.shape[1]
+    per_day = intervals_per_day or means.shape[0]
     if params.station_share_alpha > 0:
         out = out * (rng.dirichlet(params.station_share_alpha * n * shares) / shares)
     if params.random_day_prob > 0 and rng.random() < params.random_day_prob:
         split = out.sum(axis=0) / out.sum()
-        out = means.sum(axis=1).mean() * random_day(rng, means.shape[0])[:, None] * split[None, :]
+        day = np.tile(random_day(rng, per_day), means.shape[0] // per_day)
+        out = means.sum(axis=1).mean() * day[:, None] * split[None, :]
     elif params.day_shift_hours > 0:
-        per_hour = means.shape[0] / 24.0
+        per_hour = per_day / 24.0
         shift = int(np.rint(rng.uniform(-params.day_shift_hours, params.day_shift_hours) * per_hour))
         out = np.roll(out, shift, axis=0)
     if (params.day_amplitude_min, params.day_amplitude_max) != (1.0, 1.0):

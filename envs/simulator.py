@@ -39,7 +39,7 @@ from .queueing import FASTMATH, erlang_c, tail_and_capped_mean
 # Layout of the float64 parameter vector handed to the kernels (built by ``pack_params``); the
 # n x n latency matrix follows the N_PARAMS scalars (row-major, from index N_PARAMS).
 P_INTERVAL, P_RATE, P_MU, P_BASE, P_HOP, P_TIMEOUT, P_PHI, P_RETRY, P_CAP_S, P_NOISE, P_EMA = range(11)
-P_W_LAT, P_W_REP, P_W_FAIL, P_W_SW, P_DAY = range(11, 16)
+P_W_LAT, P_W_REP, P_W_FAIL, P_W_SW, P_PERIOD = range(11, 16)
 N_PARAMS = 16
 
 # Layout of the per-env info row written by ``step_batch``.
@@ -52,9 +52,10 @@ N_INFO = len(INFO_KEYS)
 OBS_PER_NODE = 6  # replicas, load, utilisation, latency, retries, smoothed load
 
 
-def time_of_day(intervals_per_day: int) -> np.ndarray:
-    """``(sin, cos)`` of ``2 pi d / intervals_per_day`` for every interval d of the day."""
-    angle = 2.0 * np.pi * np.arange(intervals_per_day) / intervals_per_day
+def time_of_day(intervals_per_day: int, period: int | None = None) -> np.ndarray:
+    """``(sin, cos)`` of ``2 pi (d mod intervals_per_day) / intervals_per_day`` for every interval d of
+    the period (default: one day; a multi-day trace's period is several)."""
+    angle = 2.0 * np.pi * np.arange(period or intervals_per_day) / intervals_per_day
     return np.stack([np.sin(angle), np.cos(angle)], axis=1)
 
 
@@ -67,9 +68,10 @@ def latency_matrix(n: int, hop_latency_ms: float, given=None) -> np.ndarray:
     return ((k - j) % n) * float(hop_latency_ms)
 
 
-def pack_params(params, intervals_per_day: int, latency: np.ndarray | None = None) -> np.ndarray:
+def pack_params(params, period: int, latency: np.ndarray | None = None) -> np.ndarray:
     """Flatten an ``EnvParams`` and the latency matrix (``latency_matrix``; none: an empty tail, for
-    kernels that do not route) into the kernels' parameter vector."""
+    kernels that do not route) into the kernels' parameter vector; ``period``: intervals before the
+    workload wraps around (a day, or a multi-day trace's days)."""
     lat = np.zeros((0,)) if latency is None else np.ascontiguousarray(latency, dtype=np.float64).ravel()
     p = np.zeros(N_PARAMS + lat.size)
     p[N_PARAMS:] = lat
@@ -86,7 +88,7 @@ def pack_params(params, intervals_per_day: int, latency: np.ndarray | None = Non
     p[P_EMA] = params.load_ema
     p[P_W_LAT], p[P_W_REP] = params.reward.latency_per_100ms, params.reward.replica
     p[P_W_FAIL], p[P_W_SW] = params.reward.failure, params.reward.switch
-    p[P_DAY] = intervals_per_day
+    p[P_PERIOD] = period
     return p
 
 
@@ -258,7 +260,8 @@ def step_batch_parallel(idx, means, cdf, tabled, tod, caps, prm, state, clock, a
 def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, clock, action, obs, info, node_out):
     """Advance clusters ``idx[first:last]`` by one decision interval.
 
-    ``means[b, d, j]``: cluster b's episode mean users per interval of the day; ``cdf``: the
+    ``means[b, d, j]``: cluster b's episode mean users per interval d of the period (a day, or a
+    multi-day trace's days); ``cdf``: the
     group's ``poisson_tables``, used where ``tabled[b]`` (the episode runs on the group's own curve);
     ``tod[d]``: sin, cos of the time of day of interval d; ``caps[j]``: max replicas of node j;
     ``state[b]``: replicas (n), retry req/s (n), smoothed load (n); ``clock[b]``: step t, start
@@ -268,7 +271,7 @@ def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, cloc
     """
     n = action.shape[1]
     # parameters read once: numba cannot prove they do not alias the arrays written below
-    day = int(prm[P_DAY])
+    day = int(prm[P_PERIOD])  # the period: intervals before the workload wraps around
     mu, rate, t_out, phi = prm[P_MU], prm[P_RATE], prm[P_TIMEOUT], prm[P_PHI]
     noise, base, alpha = prm[P_NOISE] > 0.5, prm[P_BASE], prm[P_EMA]
     w_lat, w_rep, w_fail, w_sw = prm[P_W_LAT] / 100.0, prm[P_W_REP], prm[P_W_FAIL], prm[P_W_SW]

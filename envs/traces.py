@@ -5,8 +5,9 @@ Format: a header row, then one row per slot. The first column is ``timestamp`` (
 date-times; evenly spaced: the slot length is their spacing) or ``slot`` (0, 1, 2, ...; the slot length
 is ``slot_s``, default 300 s); every other column is one station, the header its name (the node it
 sits on; ``nodes`` default to the testbed's: 8 cores, 16 GiB each). Values: users present (>= 0,
-fractions allowed). Limits: ``MAX_BYTES`` (8 MiB), ``MAX_STATIONS`` (64), slots of 1..3600 s, and for
-now exactly one day (episodes wrap around it); see ``groups.TraceSpec``.
+fractions allowed). Limits: ``MAX_BYTES`` (8 MiB), ``MAX_STATIONS`` (64), slots of 1..3600 s, and 1 to
+``groups.MAX_TRACE_DAYS`` (7) whole days (episodes start anywhere within them and wrap around the
+end); see ``groups.TraceSpec``.
 
 ``TraceTooLarge`` (the API answers 413) and ``TraceError`` (422) are ``GroupFileError``s.
 """

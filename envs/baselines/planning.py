@@ -257,7 +257,7 @@ class CausalOraclePolicy(_Planner):
         # the expected cost of an interval depends only on its interval of the day: compute the
         # whole day once per (group, params, samples) and rotate it to the episode's start
         day = _expected_day_costs(sim, self.samples, self.seed)
-        idx = (sim.clock[0, 1] + np.arange(sim.steps_per_episode)) % sim.intervals_per_day
+        idx = (sim.clock[0, 1] + np.arange(sim.steps_per_episode)) % sim.period
         return day[idx]
 
 
@@ -265,7 +265,7 @@ _DAY_COSTS: OrderedDict[str, np.ndarray] = OrderedDict()
 
 
 def _expected_day_costs(sim, samples: int, seed: int) -> np.ndarray:
-    """Expected cost of every configuration in every interval of the day: ``(intervals, configs)``.
+    """Expected cost of every configuration in every interval of the period: ``(intervals, configs)``.
 
     Cached by what the figures depend on: the day's mean users per station, the node capacities and
     the packed parameters (a content hash, so a group loaded from a file or built in code is planned
@@ -280,7 +280,7 @@ def _expected_day_costs(sim, samples: int, seed: int) -> np.ndarray:
         day = cost_table(sim.means[:, None, :].copy(), configs, sim.prm)
     else:
         rng = np.random.default_rng(seed)
-        users = rng.poisson(sim.means[:, None, :], size=(sim.intervals_per_day, samples, sim.n)).astype(float)
+        users = rng.poisson(sim.means[:, None, :], size=(sim.period, samples, sim.n)).astype(float)
         day = cost_table(users, configs, sim.prm)
     _DAY_COSTS[key] = day
     while len(_DAY_COSTS) > 8:

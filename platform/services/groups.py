@@ -5,8 +5,8 @@ MongoDB (``store.groups``), created from the group schema as JSON or from a CSV 
 loaded ``WorkloadGroup`` (shipped first, then stored); the training actor, reconciliation, sweeps
 and predictions all go through it, so a user group works wherever a shipped one does.
 
-Limits: a CSV trace of at most ``traces.MAX_BYTES`` (8 MiB, 413 above), at most 64 stations, one
-day of slots of 1..3600 s; names of 1..64 letters, digits, ``.``, ``_`` or ``-``.
+Limits: a CSV trace of at most ``traces.MAX_BYTES`` (8 MiB, 413 above), at most 64 stations, 1 to
+7 whole days of slots of 1..3600 s; names of 1..64 letters, digits, ``.``, ``_`` or ``-``.
 """
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ def summary(group: WorkloadGroup, shipped: bool, created_at=None) -> dict[str, A
             "nodes": group.n_nodes, "node_names": [nd.name for nd in spec.nodes],
             "node_cpus": [nd.cpu for nd in spec.nodes], "node_memory_mib": [nd.memory_mib for nd in spec.nodes],
             "slots": len(spec.trace.users) if spec.trace is not None else spec.slots, "slot_s": slot_s,
+            "days": group.days,
             "latency_matrix": spec.latency_ms is not None, "created_at": created_at}
 
 
@@ -96,6 +97,7 @@ class GroupService:
     def _stored_summary(self, doc: dict[str, Any]) -> dict[str, Any]:
         return {**{k: doc.get(k) for k in ("description", "role", "source", "nodes", "node_names", "node_cpus",
                                            "node_memory_mib", "slots", "slot_s", "latency_matrix")},
+                "days": doc.get("days") or 1,  # stored before multi-day traces: one day
                 "group_id": doc["_id"], "shipped": False, "created_at": doc["created_at"]}
 
     # -- writing ---------------------------------------------------------------------------------

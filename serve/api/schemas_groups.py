@@ -18,8 +18,9 @@ class GroupOut(BaseModel):
     node_names: list[str]
     node_cpus: list[float] = Field(description="cores per node")
     node_memory_mib: list[float]
-    slots: int = Field(description="slots of the day")
+    slots: int = Field(description="slots of data (all its days)")
     slot_s: float = Field(description="seconds per slot")
+    days: int = Field(1, description="days of data: episodes start anywhere within them and wrap around")
     latency_matrix: bool = Field(description="has its own latency_ms matrix (else the failover ring)")
     created_at: datetime | None = Field(None, description="when uploaded (shipped groups: null)")
 

@@ -40,6 +40,17 @@ def test_episode_means_stay_in_the_documented_ranges():
     assert levels.min() < 0.8 * base and levels.max() > 1.35 * base
 
 
+def test_a_multi_day_period_gets_the_same_random_day_every_day_and_a_daily_shift():
+    means = np.tile(EdgeClusterEnv("profile-a").sim.means, (3, 1))  # a 3-day period
+    shares = means.sum(axis=0) / means.sum()
+    rng = np.random.default_rng(2)
+    day = episode_means(means, shares, EnvParams.load({"random_day_prob": 1.0}), rng, intervals_per_day=288)
+    assert day.shape == means.shape and np.allclose(day[:288], day[288:576]) and np.allclose(day[:288], day[576:])
+    shifted = episode_means(means, shares, EnvParams.load({"day_shift_hours": 3.0}), rng, intervals_per_day=288)
+    lag = int(np.flatnonzero([np.allclose(np.roll(means, k, axis=0), shifted) for k in range(-36, 37)])[0]) - 36
+    assert abs(lag) <= 36  # at most 3 h of a 288-interval day, not 3 h of the 864-interval period x 3
+
+
 def test_bad_ranges_are_rejected():
     with pytest.raises(ValueError, match="load_level_min must not exceed load_level_max"):
         EnvParams.load({"load_level_min": 2.0, "load_level_max": 1.0})

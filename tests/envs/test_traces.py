@@ -71,7 +71,7 @@ def _bad_cell(text, row, col, value):
     (lambda t: t.replace("timestamp,", "time,", 1), r"line 1, column 1: the first column must be 'timestamp' or 'slot'"),
     (lambda t: t.replace(",bs3,", ",bs2,", 1), r"station 'bs2' appears twice"),
     (lambda t: _bad_cell(t, 4, 0, "yesterday"), r"line 5, column 'timestamp': 'yesterday' is neither"),
-    (lambda t: "\n".join(t.splitlines()[:10]), r"covers 2700 s \(9 rows of 300 s\); it must cover one day"),
+    (lambda t: "\n".join(t.splitlines()[:10]), r"covers 2700 s \(9 rows of 300 s\); it must cover whole days, 1 to 7"),
     (lambda t: "\n".join(t.splitlines()[:2]), r"at least two rows"),
     (lambda t: "", r"the trace is empty"),
 ])
@@ -88,7 +88,7 @@ def test_limits(tmp_path):
     assert MAX_BYTES == 8 * 2**20
     with pytest.raises(TraceError, match="slot_s=7 must divide 10 s"):
         load_trace_csv(write(tmp_path, day_csv(300, first="slot")), slot_s=7)
-    with pytest.raises(TraceError, match="slot_s=300 disagrees|must cover one day"):
+    with pytest.raises(TraceError, match="slot_s=300 disagrees|must cover whole days"):
         load_trace_csv(write(tmp_path, day_csv(600)), slot_s=300)
 
 
@@ -107,6 +107,36 @@ def test_the_group_schema_takes_a_trace_and_checks_it():
         with pytest.raises(ValueError, match=match):
             GroupSpec.model_validate({"name": "g", **body})
     assert json.loads(spec.model_dump_json())["trace"]["users"][0] == [1.0, 2.0]
+
+
+def test_a_multi_day_trace_episodes_start_anywhere_in_it_and_keep_the_clock(tmp_path):
+    """Three days, each at its own level: an episode starting on day 2 meets day 2's users; the time of
+    day in the observation repeats every day; 8 days are refused."""
+    day = day_csv(900, first="slot").splitlines()
+    rows = [line.split(",") for line in day[1:]]
+    lines = [day[0]] + [",".join([str(d * 96 + k), *(f"{float(v) * (d + 1):.2f}" for v in r[1:])])
+                        for d in range(3) for k, r in enumerate(rows)]
+    group = load_trace_csv(write(tmp_path, "\n".join(lines) + "\n"), slot_s=900)
+    assert group.days == 3 and group.users.shape == (3 * 8640, 5)
+    env = EdgeClusterEnv(group, params={"episode_hours": 1, "noise": False})
+    sim = env.sim
+    assert (sim.period, sim.intervals_per_day) == (3 * 288, 288)
+    means = group.interval_means(300)
+    assert np.allclose(means[288:576], 2 * means[:288]) and np.allclose(means[576:], 3 * means[:288])
+    starts = set()
+    for seed in range(40):
+        env.reset(seed=seed)
+        start = int(sim.clock[0, 1])
+        starts.add(start // 288)
+        assert np.allclose(sim.episode_mean_users(), means[(start + np.arange(sim.steps_per_episode)) % 864])
+        # the observation's clock is the time of day of the next interval, the same on every day
+        obs, *_ = env.step(np.full(5, 2))
+        angle = 2 * np.pi * ((start + 1) % 288) / 288
+        assert np.allclose(obs[-2:], [np.sin(angle), np.cos(angle)], atol=1e-6)
+    assert starts == {0, 1, 2}  # episodes start on every day of the trace
+    with pytest.raises(TraceError, match="it must cover whole days, 1 to 7"):
+        load_trace_csv(write(tmp_path, "\n".join([day[0]] + [f"{k},1,1,1,1,1" for k in range(96 * 8)]), "long.csv"),
+                       slot_s=900)
 
 
 def test_trace_errors_are_group_file_errors(tmp_path):

@@ -61,6 +61,16 @@ def test_a_csv_trace_with_its_topology_is_stored_listed_and_deleted(api):
     assert stored(api) == (0, 0)
 
 
+def test_a_week_long_trace_is_one_group_of_seven_days(api):
+    r = upload(api, "week", text=day_csv(900, rows=7 * 96))
+    assert r.status_code == 201, r.text
+    assert (r.json()["days"], r.json()["slots"]) == (7, 672)
+    assert api.get("/api/v1/groups/week", headers=api.read).json()["days"] == 7
+    assert api.get("/api/v1/groups/profile-a", headers=api.read).json()["days"] == 1
+    assert upload(api, "eight", text=day_csv(900, rows=8 * 96)).status_code == 422
+    assert api.delete("/api/v1/groups/week", headers=api.admin).status_code == 204
+
+
 def test_the_group_schema_as_json(api):
     users = [[3.0, 1.0]] * 24
     nodes = [{"name": "a", "cpu": 8, "memory_mib": 16384}, {"name": "b", "cpu": 4, "memory_mib": 8192}]
@@ -98,7 +108,7 @@ BAD_UPLOADS = [
     ({"latency_ms": json.dumps([[0, 1, 2, 3, -4]] * 5)}, 422, r"latency_ms\[0\]\[4\] = -4"),
     ({"latency_ms": "[[0, 1"}, 422, r"latency_ms: not valid JSON"),
     ({"nodes": json.dumps([{**NODES[0], "cpu": 0}, *NODES[1:]])}, 422, r"nodes\.0\.cpu"),
-    ({"text": "\n".join(day_csv(60).splitlines()[:3])}, 422, r"covers 120 s .* it must cover one day"),
+    ({"text": "\n".join(day_csv(60).splitlines()[:3])}, 422, r"covers 120 s .* it must cover whole days"),
     ({"name": "../etc"}, 422, r"name: '\.\./etc' must be"),
 ]
 
