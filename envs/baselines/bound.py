@@ -25,6 +25,19 @@ per-request cost ``g_j = w_lat * L_j / 100 + w_fail * F_j`` of the stations, per
    weight of the cheapest stations while they are below the running mean), and with no arrivals
    at all the simulator's cost is ``w_lat * base / 100 <= g_j``.
 
+4. Pooled (above ``ENUM_LIMIT`` configurations, where not even the step minima can be
+   enumerated): for any configuration with ``R`` replicas in all, station j's per-request cost is
+   at least ``lo_j = h(base + min_k L[j, k])``, the cost of a bare service time ``S ~ Exp(mu)``
+   behind the nearest node's network time (the response time is at least ``S``, so
+   ``F >= e^{-mu x}`` and ``E[min(R, x)] >= (1 - e^{-mu x}) / mu`` with ``x = timeout - net``;
+   ``h`` grows with ``net``), and at most ``hi = w_lat * timeout / 100 + w_fail`` (a failed
+   request). A node serves less than ``c_k mu`` or fails all its stations, so the failed arrivals
+   are at least ``f(R) = max(0, sum lam0 - R mu)``: the term is at least
+   ``C^_t(R) = min over w in the box of (f(R) (hi - max_j lo_j) + sum_j w_j lo_j) / sum_j w_j``.
+   With ``R`` from 0 to the cluster's capacity, the bound is
+   ``sum_t phi * C^_t(R_max) + min_R ((1 - phi) C^_t(R) + w_rep R)`` (switches dropped). It sees
+   overload and the network but no queueing delay: valid at any size, and looser.
+
 The bound is the dynamic programme of ``planning.plan_dp`` over ``C~`` (start-up phases,
 replica and switching costs as the simulator charges them) from the episode's initial replicas.
 Above ``JOINT_LIMIT`` configurations the DP is too large: there the bound drops the switching cost
@@ -36,10 +49,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ..queueing import FASTMATH
-from ..simulator import (P_BASE, P_CAP_S, P_INTERVAL, P_MU, P_PHI, P_RATE, P_RETRY, P_W_FAIL, P_W_LAT,
-                         P_W_REP, P_W_SW, eval_config)
+from ..queueing import FASTMATH, tail_and_capped_mean
+from ..simulator import (N_PARAMS, P_BASE, P_CAP_S, P_INTERVAL, P_MU, P_PHI, P_RATE, P_RETRY, P_TIMEOUT,
+                         P_W_FAIL, P_W_LAT, P_W_REP, P_W_SW, eval_config)
 from .planning import JOINT_LIMIT, _Planner, _transitions, all_configs, plan_dp
+
+#: above this many configurations the step minima are not enumerated: the pooled bound (item 4)
+ENUM_LIMIT = 5 ** 8
 
 
 def retry_box(lam0: np.ndarray, caps: np.ndarray, prm: np.ndarray) -> np.ndarray:
@@ -151,6 +167,60 @@ def relaxed_step_minima(lam0, rho, caps, prm):
     return out
 
 
+def station_floor(prm: np.ndarray, n: int) -> tuple[np.ndarray, float]:
+    """``(lo[j], hi)``: the least per-request cost of station j's requests under any configuration
+    (a bare service time behind its nearest node) and the cost of a failed request (item 4)."""
+    mu, t_out, base = prm[P_MU], prm[P_TIMEOUT], prm[P_BASE]
+    w_lat, w_fail = prm[P_W_LAT] / 100.0, prm[P_W_FAIL]
+    hi = w_lat * t_out + w_fail
+    net = base + np.asarray(prm[N_PARAMS:], dtype=np.float64).reshape(n, n).min(axis=1)
+    lo = np.full(n, hi)
+    for j in range(n):
+        tau = (t_out - net[j]) * 1e-3
+        if tau > 0:
+            tail, capped = tail_and_capped_mean(tau, mu, mu, 0.0)  # no waiting: the bare service time
+            lo[j] = w_lat * (net[j] + 1000.0 * capped) + w_fail * tail
+    return lo, float(hi)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def pooled_step_minima(lam0, rho, lo, hi, order, r_max, prm):
+    """Per step: ``(C^_t(R_max), min_R ((1 - phi) C^_t(R) + w_rep R))`` (item 4); ``order``: the
+    stations by ``lo``, ascending."""
+    steps, n = lam0.shape
+    phi, w_rep, mu = prm[P_PHI], prm[P_W_REP], prm[P_MU]
+    idle = prm[P_W_LAT] * prm[P_BASE] / 100.0
+    lo_max = 0.0
+    for j in range(n):
+        lo_max = max(lo_max, lo[j])
+    out = np.empty((steps, 2))
+    for t in range(steps):
+        total, base = 0.0, 0.0
+        for j in range(n):
+            total += lam0[t, j]
+            base += lam0[t, j] * lo[j]
+        best = np.inf
+        c_full = idle
+        for r in range(r_max, -1, -1):
+            if total <= 0.0:
+                c = idle
+            else:
+                sw = total
+                swg = base + max(0.0, total - r * mu) * (hi - lo_max)
+                for i in range(n):  # more weight on the stations cheaper than the running mean
+                    j = order[i]
+                    if lo[j] * sw >= swg:
+                        break
+                    sw += rho[t, j]
+                    swg += rho[t, j] * lo[j]
+                c = swg / sw
+            if r == r_max:
+                c_full = c
+            best = min(best, (1.0 - phi) * c + w_rep * r)
+        out[t, 0], out[t, 1] = c_full, best
+    return out
+
+
 def plan_total(plan: np.ndarray, costs: np.ndarray, configs: np.ndarray, start: int, prm: np.ndarray,
                mins: np.ndarray, dist: np.ndarray) -> float:
     """Total cost of the configuration-index sequence ``plan`` under ``costs`` (as ``plan_dp`` counts)."""
@@ -188,6 +258,11 @@ class OracleBound(_Planner):
             self.bound = plan_total(plan, costs, configs, start, sim.prm, mins, dist)
             self._plan = configs[plan]
         else:
-            minima = relaxed_step_minima(lam0, rho, sim.caps.astype(np.float64), sim.prm)
+            if np.prod(sim.caps + 1.0) <= ENUM_LIMIT:
+                minima = relaxed_step_minima(lam0, rho, sim.caps.astype(np.float64), sim.prm)
+            else:
+                lo, hi = station_floor(sim.prm, sim.n)
+                minima = pooled_step_minima(lam0, rho, lo, hi, np.argsort(lo, kind="stable"),
+                                            int(sim.caps.sum()), sim.prm)
             self.bound = float((sim.prm[P_PHI] * minima[:, 0] + minima[:, 1]).sum())
             self._plan = np.tile(np.minimum(sim.caps, 2), (sim.steps_per_episode, 1)).astype(np.float64)

@@ -4,6 +4,10 @@ Both single envs are made with ``gymnasium.make`` (so both carry Gymnasium's def
 and stepped with actions drawn uniformly from their action spaces (seeded), resetting at episode
 end; the batched simulator (``EdgeClusterVectorEnv``, 256 clusters) is stepped with uniform
 random actions too. Each figure is the best of ``repeats`` timed runs (less machine noise).
+
+Scale in nodes: ``node_steps_per_s_<n>`` = batched env steps/s x n on a group of n nodes
+(``profile-a``, ``synthetic-16``, ``synthetic-64``; node-steps/s: how fast cluster nodes are
+simulated, flat if the cost of a step grows linearly with the nodes).
 """
 from __future__ import annotations
 
@@ -35,6 +39,23 @@ def _batched_rate(venv, actions: np.ndarray, steps: int) -> float:
     return steps * venv.num_envs / (time.perf_counter() - t0)
 
 
+NODE_GROUPS = {4: "profile-a", 16: "synthetic-16", 64: "synthetic-64"}
+
+
+def _node_rates(batch: int, steps: int, repeats: int, rng, log) -> dict[str, int]:
+    from lwmecps.envs.vector import EdgeClusterVectorEnv
+
+    out = {}
+    for n, group in NODE_GROUPS.items():
+        venv = EdgeClusterVectorEnv(batch, group=group)
+        acts = rng.integers(0, venv.single_action_space.nvec, (16, batch, n))
+        _batched_rate(venv, acts, 10)
+        rate = max(_batched_rate(venv, acts, steps) for _ in range(repeats))
+        out[f"node_steps_per_s_{n}"] = round(rate * n)
+        log(f"{group}: {rate:.0f} env steps/s x {n} nodes = {rate * n:.0f} node-steps/s")
+    return out
+
+
 def run(steps: int = 30000, batch_steps: int = 1500, repeats: int = 3, batch: int = 256,
         group: str = "profile-a", log: Callable[[str], None] = print) -> dict[str, Any]:
     """Measure and return the figures; the ratios are the acceptance measures."""
@@ -60,7 +81,9 @@ def run(steps: int = 30000, batch_steps: int = 1500, repeats: int = 3, batch: in
         best["batched"] = max(best["batched"], _batched_rate(venv, batch_actions, batch_steps))
         log(f"repeat {r + 1}/{repeats}: cartpole {best['cartpole']:.0f}/s, edge {best['single']:.0f}/s, "
             f"batched {best['batched']:.0f}/s")
+    nodes = _node_rates(batch, max(100, batch_steps // 4), repeats, rng, log)
     return {
+        **nodes,
         "cartpole_steps_per_s": round(best["cartpole"]),
         "single_steps_per_s": round(best["single"]),
         "batched_256_steps_per_s": round(best["batched"]),

@@ -42,6 +42,29 @@ def check() -> None:
         raise typer.Exit(code=1)
 
 
+@env_app.command("generate")
+def generate(
+    nodes: int = typer.Option(..., "--nodes", min=1, max=64, help="nodes (= stations) of the cluster"),
+    seed: int = typer.Option(0, "--seed", help="seed of the nodes, the placement, the shares and the jitter"),
+    out: Path = typer.Option(..., "--out", help="group file to write (YAML; --group-file takes it)"),
+    name: str = typer.Option(None, "--name", help="group name (default: synthetic-<nodes>)"),
+    users_per_node: float = typer.Option(16.5, "--users-per-node", min=0.1, max=600,
+                                         help="mean users a node over the day (profile A: 16.5)"),
+) -> None:
+    """Write a synthetic cluster of N nodes (heterogeneous nodes, a latency matrix from station
+    positions, profile A's daily curve); the formulas are in lwmecps.envs.generate."""
+    from lwmecps.envs.generate import synthetic_spec, write_spec
+
+    if out.exists() and out.is_dir():
+        raise typer.BadParameter(f"{out} is a directory; give a file path", param_hint="--out")
+    spec = synthetic_spec(nodes, seed, name=name, users_per_node=users_per_node)
+    try:
+        write_spec(spec, out)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write {out}: {exc}", param_hint="--out") from None
+    console.print(f"wrote {out}: {spec['name']}, {nodes} nodes, {spec['aggregate']['mean']:g} users on average")
+
+
 @env_app.command("baselines")
 def baselines(
     group: str = typer.Option("profile-a", "--group", "-g", help="workload group (see configs/groups/)"),

@@ -48,8 +48,25 @@ def test_bench_env_json_shape():
     out = run("bench", "env", "--steps", "2000", "--batch-steps", "100", "--repeats", "1", "--json")
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    for key in ("single_vs_cartpole", "batched_256_vs_single", "single_steps_per_s", "cartpole_steps_per_s"):
+    for key in ("single_vs_cartpole", "batched_256_vs_single", "single_steps_per_s", "cartpole_steps_per_s",
+                "node_steps_per_s_4", "node_steps_per_s_16", "node_steps_per_s_64"):
         assert result[key] > 0
+
+
+def test_env_generate_writes_a_group_the_other_commands_take(tmp_path):
+    path = tmp_path / "c6.yaml"
+    out = run("env", "generate", "--nodes", "6", "--seed", "2", "--out", str(path), "--name", "c6")
+    assert out.returncode == 0, out.stderr
+    from lwmecps.envs import load_group_file
+
+    group = load_group_file(path)
+    assert group.name == "c6" and group.n_nodes == 6 and group.spec.latency_ms is not None
+    out = run("env", "baselines", "--group-file", str(path), "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["oracle"]["cost"] <= result["hpa"]["cost"]
+    bad = run("env", "generate", "--nodes", "65", "--out", str(path))
+    assert bad.returncode == 2 and "--nodes" in bad.stderr and "64" in bad.stderr
 
 
 def test_env_baselines_on_a_csv_trace(tmp_path):
