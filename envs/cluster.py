@@ -39,14 +39,19 @@ class ShapeMismatch(ValueError):
     """A policy trained on one cluster shape asked to act on another (other node count or capacities)."""
 
 
-def check_same_shape(trained_on: WorkloadGroup, target: WorkloadGroup, params: EnvParams | None = None) -> None:
+def check_same_shape(trained_on: "WorkloadGroup | str", target: WorkloadGroup, params: EnvParams | None = None,
+                     max_replicas: list[int] | None = None) -> None:
     """Raise ``ShapeMismatch`` naming both shapes unless ``target`` has as many nodes as
     ``trained_on`` and the same max replicas per node (a policy's observation is ``6 n + 2`` values
-    and its action one count in ``0..max_j`` per node: both fixed when it was trained)."""
+    and its action one count in ``0..max_j`` per node: both fixed when it was trained).
+
+    ``max_replicas``: the shape a checkpoint recorded; then ``trained_on`` may be just its name."""
     params = params or EnvParams.load()
-    mine, theirs = node_capacities(trained_on, params), node_capacities(target, params)
+    mine = np.asarray(max_replicas, dtype=np.int64) if max_replicas is not None else node_capacities(trained_on, params)
+    theirs = node_capacities(target, params)
+    name = trained_on if isinstance(trained_on, str) else trained_on.name
     if mine.shape != theirs.shape or (mine != theirs).any():
-        raise ShapeMismatch(f"the model was trained on {trained_on.name!r} ({len(mine)} nodes, max replicas "
+        raise ShapeMismatch(f"the model was trained on {name!r} ({len(mine)} nodes, max replicas "
                             f"{mine.tolist()}) and cannot act on {target.name!r} ({len(theirs)} nodes, max replicas "
                             f"{theirs.tolist()}): reconcile or evaluate it on a group of the same shape")
 

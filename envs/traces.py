@@ -129,6 +129,16 @@ def trace_group(name: str, stations: list[str], slot_s: float, users: list[list[
     return WorkloadGroup(spec=spec, users=_generate_users(spec))
 
 
+def csv_group(name: str, data: str | bytes, slot_s: float | None = None, nodes: list[dict[str, Any]] | None = None,
+              latency_ms: list[list[float]] | None = None) -> WorkloadGroup:
+    """A group from a CSV trace's text (``parse_csv``; the slot: the timestamps' spacing, else ``slot_s``,
+    else ``DEFAULT_SLOT_S``; a ``slot_s`` that disagrees with the timestamps is a ``TraceError``)."""
+    stations, step, users = parse_csv(data)
+    if step is not None and slot_s is not None and abs(step - slot_s) > 1e-6:
+        raise TraceError(f"slot_s={slot_s:g} disagrees with the timestamps ({step:g} s apart)")
+    return trace_group(name, stations, step or slot_s or DEFAULT_SLOT_S, users, nodes, latency_ms=latency_ms)
+
+
 def load_trace_csv(path: str | Path, name: str | None = None, slot_s: float | None = None,
                    nodes: list[dict[str, Any]] | None = None,
                    latency_ms: list[list[float]] | None = None) -> WorkloadGroup:
@@ -143,10 +153,6 @@ def load_trace_csv(path: str | Path, name: str | None = None, slot_s: float | No
     except OSError as exc:
         raise TraceError(f"{path}: cannot read the trace: {exc}") from None
     try:
-        stations, step, users = parse_csv(data)
-        if step is not None and slot_s is not None and abs(step - slot_s) > 1e-6:
-            raise TraceError(f"slot_s={slot_s:g} disagrees with the timestamps ({step:g} s apart)")
-        return trace_group(name or path.stem, stations, step or slot_s or DEFAULT_SLOT_S, users, nodes,
-                           latency_ms=latency_ms)
+        return csv_group(name or path.stem, data, slot_s, nodes, latency_ms)
     except TraceError as exc:
         raise type(exc)(f"{path}: {exc}") from None

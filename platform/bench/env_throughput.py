@@ -42,7 +42,7 @@ def _batched_rate(venv, actions: np.ndarray, steps: int) -> float:
 NODE_GROUPS = {4: "profile-a", 16: "synthetic-16", 64: "synthetic-64"}
 
 
-def _node_rates(batch: int, steps: int, repeats: int, rng, log) -> dict[str, int]:
+def node_rates(batch: int, steps: int, repeats: int, rng, log) -> dict[str, int]:
     from lwmecps.envs.vector import EdgeClusterVectorEnv
 
     out = {}
@@ -81,7 +81,7 @@ def run(steps: int = 30000, batch_steps: int = 1500, repeats: int = 3, batch: in
         best["batched"] = max(best["batched"], _batched_rate(venv, batch_actions, batch_steps))
         log(f"repeat {r + 1}/{repeats}: cartpole {best['cartpole']:.0f}/s, edge {best['single']:.0f}/s, "
             f"batched {best['batched']:.0f}/s")
-    nodes = _node_rates(batch, max(100, batch_steps // 4), repeats, rng, log)
+    nodes = node_rates(batch, max(100, batch_steps // 4), repeats, rng, log)
     return {
         **nodes,
         "cartpole_steps_per_s": round(best["cartpole"]),

@@ -123,13 +123,49 @@ def _replace_block(text: str, begin: str, end: str, block: str) -> str:
     return text.rstrip() + "\n\n" + block + "\n"
 
 
-def write_scale(readme: Path, scale: dict[str, Any]) -> None:
-    """The scale block of the README and the ``scale`` key of ``latest.json`` (the rest kept)."""
-    readme.write_text(_replace_block(readme.read_text(), SCALE_BEGIN, SCALE_END, scale_block(scale)))
+def _write_block(readme: Path, key: str, begin: str, end: str, block: str, result: dict[str, Any]) -> None:
+    """One block of the README and the ``key`` of ``latest.json`` (the rest of both kept)."""
+    readme.write_text(_replace_block(readme.read_text(), begin, end, block))
     path = readme.parent / "latest.json"
     data = json.loads(path.read_text()) if path.is_file() else {}
-    data["scale"] = scale
+    data[key] = result
     path.write_text(json.dumps(data, indent=1, default=str) + "\n")
+
+
+def write_scale(readme: Path, scale: dict[str, Any]) -> None:
+    """The scale block of the README and the ``scale`` key of ``latest.json`` (the rest kept)."""
+    _write_block(readme, "scale", SCALE_BEGIN, SCALE_END, scale_block(scale), scale)
+
+
+NODES_BEGIN, NODES_END = "<!-- nodes:begin (written by `lwmecps bench nodes --write`) -->", "<!-- nodes:end -->"
+
+
+def nodes_block(nodes: dict[str, Any]) -> str:
+    """``lwmecps bench nodes``'s figures: env speed in nodes, PPO on 16 nodes against the baselines."""
+    st = nodes["setup"]
+    lines = [NODES_BEGIN, "", f"### Clusters of 4, 16 and 64 nodes — {date.today().isoformat()}, "
+             "`lwmecps bench nodes --json --write`", "", f"Machine: {machine()}.", "",
+             "Batched simulator (256 clusters, uniform random actions), env steps/s x nodes: "
+             + ", ".join(f"`node_steps_per_s_{n}` = {nodes[f'node_steps_per_s_{n}']}" for n in (4, 16, 64)) + ".", "",
+             f"{nodes['model_type'].upper()} with its defaults on `{nodes['group']}` ({nodes['nodes']} nodes), seeds "
+             f"{st['seeds']}, {st['budget_s']:g} s of training each (two at once), checkpoint kept on day seed "
+             f"{st['selection_seed']}; evaluated over {st['days']} days (seeds {st['eval_seeds'][0]}..{st['eval_seeds'][1]}) "
+             "that every baseline meets too. Cost per step (lower is better):", "",
+             "| policy | cost | policy / it (mean ± sd over seeds) |", "|---|---|---|",
+             f"| {nodes['model_type']} | {nodes['cost']} ± {nodes['cost_sd']} | 1 |"]
+    for name, cost in st["baselines"].items():
+        key = name.replace("-", "_")
+        lines.append(f"| {name} | {cost} | {nodes[f'vs_{key}']} ± {nodes[f'vs_{key}_sd']} |")
+    verdict = "beats" if nodes["beats_best_static_and_hpa"] else "does **not** beat"
+    lines += ["", f"The policy {verdict} both `best-static` and `hpa` on the mean. `oracle` is the pooled bound above "
+              "5^8 configurations (no queueing delay: loose); `causal-oracle` plans each node alone there (a causal "
+              "plan restricted to every node serving its own station, not the optimum over all configurations).",
+              "", NODES_END]
+    return "\n".join(lines)
+
+
+def write_nodes(readme: Path, nodes: dict[str, Any]) -> None:
+    _write_block(readme, "nodes", NODES_BEGIN, NODES_END, nodes_block(nodes), nodes)
 
 
 def write(readme: Path, results: dict[str, dict[str, Any]]) -> None:

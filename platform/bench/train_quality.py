@@ -28,8 +28,9 @@ DEFAULT_SEEDS = (1, 2, 3)
 
 def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, workdir: str,
               selection_base: dict[str, float], eval_groups: list[str], days: int,
-              params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Train, select on the validation suite, evaluate the kept policy (see the module docstring);
+              params: dict[str, Any] | None = None, train_group: str = suites.TRAIN_GROUP) -> dict[str, Any]:
+    """Train on ``train_group``, select on ``selection_base`` (``{group: cost it is divided by}``:
+    the validation suite's causal-oracle), evaluate the kept policy (see the module docstring);
     ``params``: the task parameters (default: the type's defaults)."""
     os.environ["OMP_NUM_THREADS"] = "1"
     from lwmecps.envs.baselines import evaluate
@@ -40,9 +41,9 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
     from lwmecps.platform.training.registry import build_config
 
     register()
-    algo = build_config(model_type, params or {}, suites.TRAIN_GROUP, seed=seed).build_algo()
-    to_env = to_env_for(model_type, suites.TRAIN_GROUP)
-    path = Path(workdir) / f"{model_type}-{seed}-{abs(hash(str(params))) % 10**6}"
+    algo = build_config(model_type, params or {}, train_group, seed=seed).build_algo()
+    to_env = to_env_for(model_type, train_group)
+    path = Path(workdir) / f"{model_type}-{train_group}-{seed}-{abs(hash(str(params))) % 10**6}"
     best, steps, trained, reached, log = float("inf"), 0, 0.0, None, []
     try:
         last_eval = 0.0
@@ -61,7 +62,7 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
                 reached = round(trained, 1)
             if ratio < best:
                 best = ratio
-                save_checkpoint(algo, path, {"model_type": model_type, "group_id": suites.TRAIN_GROUP, "seed": seed})
+                save_checkpoint(algo, path, {"model_type": model_type, "group_id": train_group, "seed": seed})
             log.append((round(trained, 1), steps, round(ratio, 4)))
     finally:
         algo.stop()
@@ -69,6 +70,17 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
     return {"model_type": model_type, "seed": seed, "env_steps": steps, "wall_s": round(trained, 1),
             "time_to_1_05_s": reached, "selection_best": round(best, 4), "selection_log": log,
             "costs": suites.policy_costs(policy, eval_groups, days)}
+
+
+def start_ray(parallel: int) -> bool:
+    """A local Ray of ``parallel`` CPUs for the benchmark's runs, unless one is up; True if started here."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    ray.init(num_cpus=parallel, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+             _temp_dir=tempfile.mkdtemp(prefix="ray", dir="/tmp"))
+    return True
 
 
 def run(model_types: tuple[str, ...] = SPEC_TYPES, budget_s: dict[str, float] | float | None = None,
@@ -88,10 +100,7 @@ def run(model_types: tuple[str, ...] = SPEC_TYPES, budget_s: dict[str, float] | 
     log(f"baselines on {len(eval_groups)} groups x {days} days in {time.monotonic() - t0:.0f} s: "
         + "; ".join(f"{g}: " + ", ".join(f"{n} {c:.3f}" for n, c in b.items()) for g, b in base.items()))
     workdir = tempfile.mkdtemp(prefix="lwmecps-bench-train-")
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=parallel, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
-                 _temp_dir=tempfile.mkdtemp(prefix="ray", dir="/tmp"))
+    started = start_ray(parallel)
     task = ray.remote(num_cpus=1)(train_one)
     try:
         pending = [task.remote(t, s, budgets[t], eval_every_s, workdir, selection, eval_groups, days)

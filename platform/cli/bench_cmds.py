@@ -8,6 +8,16 @@ from .output import console, print_json, table
 bench_app = typer.Typer(help="Benchmarks; each prints ratios measured in one run.", no_args_is_help=True)
 
 
+def _seeds(seeds: str) -> tuple[int, ...]:
+    try:
+        seed_list = tuple(int(s) for s in seeds.split(",") if s.strip())
+    except ValueError:
+        raise typer.BadParameter(f"--seeds must be comma-separated integers, got {seeds!r}") from None
+    if not seed_list:
+        raise typer.BadParameter("--seeds needs at least one seed")
+    return seed_list
+
+
 @bench_app.command("env")
 def bench_env(
     steps: int = typer.Option(30000, "--steps", min=1000, max=10_000_000, help="single-env steps per repeat"),
@@ -77,12 +87,7 @@ def bench_train(
     unknown = [t for t in types if t not in MODEL_TYPES]
     if unknown or not types:
         raise typer.BadParameter(f"unknown model type(s) {unknown}; known: {', '.join(MODEL_TYPES)}")
-    try:
-        seed_list = tuple(int(s) for s in seeds.split(",") if s.strip())
-    except ValueError:
-        raise typer.BadParameter(f"--seeds must be comma-separated integers, got {seeds!r}") from None
-    if not seed_list:
-        raise typer.BadParameter("--seeds needs at least one seed")
+    seed_list = _seeds(seeds)
     result = run(types, budget_s=budget_s, seeds=seed_list, days=days, log=console.print)
     if as_json:
         print_json(result)
@@ -135,6 +140,41 @@ def bench_scale(
     else:
         table("Training scale-out (PPO, env steps/s)", ["figure", "value"],
               [[k, v] for k, v in result.items() if k != "per_runner"])
+
+
+@bench_app.command("nodes")
+def bench_nodes(
+    budget_s: float = typer.Option(300.0, "--budget-s", "--budget", min=10, max=7200,
+                                   help="training seconds per seed"),
+    seeds: str = typer.Option("1,2", "--seeds", help="comma-separated training seeds"),
+    days: int = typer.Option(4, "--days", min=1, max=30, help="evaluation days (seeds 0..days-1)"),
+    as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
+    write: bool = typer.Option(False, "--write", help="also write the figures into benchmarks/README.md "
+                               "(its nodes block) and benchmarks/latest.json"),
+) -> None:
+    """Node scale: env steps/s x nodes at 4, 16 and 64 nodes, and PPO trained on the 16-node group
+    against best-static, hpa, hpa-tuned, causal-oracle and the oracle bound there."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from lwmecps.platform.bench import env_throughput, nodes
+
+    readme = Path("benchmarks/README.md")
+    if write and not readme.is_file():
+        raise typer.BadParameter("benchmarks/README.md does not exist (run from the repository root)")
+    seed_list = _seeds(seeds)
+    speed = env_throughput.node_rates(256, 400, 3, np.random.default_rng(0), console.print)
+    result = {**speed, **nodes.run(seeds=seed_list, budget_s=budget_s, days=days, log=console.print)}
+    if write:
+        from lwmecps.platform.bench.report import write_nodes
+
+        write_nodes(readme, result)
+    if as_json:
+        print_json(result)
+    else:
+        table("Clusters in nodes", ["figure", "value"],
+              [[k, v] for k, v in result.items() if not isinstance(v, dict)])
 
 
 @bench_app.command("report")

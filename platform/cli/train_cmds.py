@@ -87,7 +87,7 @@ def evaluate_model(
     """The baselines table plus this model on GROUP (or --group-file); costs relative to the oracle
     bound and hpa. static-trained and hpa-tuned are tuned on the group the model was trained on
     when it is a shipped one, else on GROUP's own other days."""
-    from lwmecps.envs import ShapeMismatch, as_group, known_groups
+    from lwmecps.envs import ShapeMismatch, as_group, check_same_shape, known_groups
     from lwmecps.envs.baselines import DEFAULT_TRAIN_GROUP, EVAL_FIELDS, evaluate, evaluate_baselines
     from lwmecps.platform.algorithms.inference import load_policy, read_meta
 
@@ -96,7 +96,9 @@ def evaluate_model(
         meta = read_meta(model)
         trained_on = meta.get("group_id") or DEFAULT_TRAIN_GROUP
         trained_on = as_group(trained_on) if trained_on in known_groups() else target
-        check_shape(meta, trained_on, target)
+        recorded = meta.get("max_replicas")  # older checkpoints: the shape of the shipped training group
+        check_same_shape(meta.get("group_id") or trained_on.name if recorded is not None else trained_on, target,
+                         max_replicas=recorded)
         policy, meta = load_policy(model)
     except (ShapeMismatch, FileNotFoundError, OSError) as exc:
         raise typer.BadParameter(str(exc)) from None
@@ -116,17 +118,3 @@ def evaluate_model(
           ["policy", *EVAL_FIELDS, *[f"/ {name}" for name in ratios.values()]], rows)
 
 
-def check_shape(meta: dict, trained_on, target) -> None:
-    """``ShapeMismatch`` naming both shapes unless ``target`` has the shape the model was trained on:
-    the checkpoint's recorded ``max_replicas`` (any group), or its shipped training group's."""
-    from lwmecps.envs import EnvParams, ShapeMismatch, check_same_shape
-    from lwmecps.envs.cluster import node_capacities
-
-    if meta.get("max_replicas") is None:
-        check_same_shape(trained_on, target)
-        return
-    theirs = node_capacities(target, EnvParams.load()).tolist()
-    if theirs != list(meta["max_replicas"]):
-        raise ShapeMismatch(f"the model was trained on {meta.get('group_id')!r} ({len(meta['max_replicas'])} nodes, "
-                            f"max replicas {meta['max_replicas']}) and cannot act on {target.name!r} ({len(theirs)} "
-                            f"nodes, max replicas {theirs}): evaluate it on a group of the same shape")

@@ -18,10 +18,9 @@ from typing import Any
 
 from lwmecps.envs import GroupFileError, UnknownGroupError, WorkloadGroup, known_groups, load_group
 from lwmecps.envs.groups import GroupSpec, group_fingerprint, group_from_spec
-from lwmecps.envs.traces import DEFAULT_SLOT_S, TraceTooLarge, parse_csv, trace_group
+from lwmecps.envs.traces import TraceTooLarge, csv_group
 
 from ..store import GroupExists, Store
-from ..store.tasks import ACTIVE
 from .errors import Conflict, Forbidden, Invalid, TooLarge
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -124,11 +123,7 @@ class GroupService:
         except ValueError:
             raise Invalid(f"slot_s: {slot_s!r} is not a number of seconds") from None
         try:
-            stations, found, users = parse_csv(data)
-            if found is not None and step is not None and abs(found - step) > 1e-6:
-                raise Invalid(f"slot_s={step:g} disagrees with the trace's timestamps ({found:g} s apart)")
-            group = trace_group(name, stations, found or step or DEFAULT_SLOT_S, users, node_list,
-                                latency_ms=matrix)
+            group = csv_group(name, data, step, node_list, matrix)
         except TraceTooLarge as exc:
             raise TooLarge(str(exc)) from None
         except GroupFileError as exc:
@@ -172,10 +167,7 @@ class GroupService:
 
     def _users(self, group_id: str) -> list[str]:
         """What still needs the group: active tasks, models that are not archived, running sweeps."""
-        db = self.store.db
-        counts = {
-            "training task": db.tasks.count_documents({"group_id": group_id, "status": {"$in": list(ACTIVE)}}),
-            "model": db.models.count_documents({"group_id": group_id, "status": {"$ne": "archived"}}),
-            "sweep": db.sweeps.count_documents({"group_id": group_id, "status": "running"}),
-        }
+        counts = {"training task": self.store.tasks.count_using_group(group_id),
+                  "model": self.store.models.count_using_group(group_id),
+                  "sweep": self.store.sweeps.count_using_group(group_id)}
         return [f"{n} {what}{'s' if n > 1 else ''}" for what, n in counts.items() if n]

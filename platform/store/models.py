@@ -40,6 +40,10 @@ class ModelRepository:
     def count(self) -> int:
         return self.models.count_documents({})
 
+    def count_using_group(self, group_id: str) -> int:
+        """Models of ``group_id`` that are not archived."""
+        return self.models.count_documents({"group_id": group_id, "status": {"$ne": "archived"}})
+
     def transition(self, model_id: ObjectId, from_statuses: tuple[str, ...], to_status: str,
                    **fields: Any) -> dict[str, Any] | None:
         """Move to ``to_status`` if the model is in one of ``from_statuses``; the new doc or None."""

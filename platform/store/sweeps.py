@@ -23,6 +23,10 @@ class SweepRepository:
     def get(self, sweep_id: ObjectId) -> dict[str, Any] | None:
         return self.sweeps.find_one({"_id": sweep_id})
 
+    def count_using_group(self, group_id: str) -> int:
+        """Running sweeps on ``group_id``."""
+        return self.sweeps.count_documents({"group_id": group_id, "status": "running"})
+
     def finish(self, sweep_id: ObjectId, status: str, **fields: Any) -> None:
         self.sweeps.update_one({"_id": sweep_id, "status": "running"},
                                {"$set": {"status": status, "updated_at": now(), **fields}})

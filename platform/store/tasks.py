@@ -58,6 +58,10 @@ class TaskRepository:
     def count(self, statuses: tuple[str, ...]) -> int:
         return self.tasks.count_documents({"status": {"$in": list(statuses)}})
 
+    def count_using_group(self, group_id: str) -> int:
+        """Active tasks (created, queued, running) on ``group_id``."""
+        return self.tasks.count_documents({"group_id": group_id, "status": {"$in": list(ACTIVE)}})
+
     # -- transitions ------------------------------------------------------------------------------
     def transition(self, task_id: ObjectId, from_statuses: tuple[str, ...], to_status: str,
                    **fields: Any) -> dict[str, Any] | None:

@@ -1,0 +1,78 @@
+"""Training at scale in nodes: PPO on the shipped 16-node group against the baselines there.
+
+Per training seed, as a Ray task of 1 CPU (two at once on 2 cores): PPO with its defaults (workload
+randomisation on, as every task) trains on ``synthetic-16`` for ``budget_s`` seconds of training
+time; every ``eval_every_s`` the greedy policy is scored on one day of the same group seeded
+``SELECTION_SEED`` (days the evaluation never sees), divided by ``hpa-tuned``'s cost on that day,
+and the best checkpoint is kept. The kept policy then runs ``days`` days (seeds 0..days-1) that the
+baselines meet too: ``best-static`` (the hindsight fixed vector, coordinate search above 1024
+vectors), ``hpa``, ``hpa-tuned`` (tuned on the group's own tuning days: no other 16-node history
+exists), ``causal-oracle`` (above ``JOINT_LIMIT`` configurations each node planned alone) and the
+``oracle`` bound (pooled above 5^8 configurations: see ``envs.baselines.bound``). Ratios: policy
+cost / baseline cost, mean and standard deviation over seeds.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from . import suites
+from .train_quality import start_ray, train_one
+
+GROUP = "synthetic-16"
+BASELINES = ("best-static", "hpa", "hpa-tuned", "causal-oracle", "oracle")
+
+
+def _baselines(group: str, days: int, seed: int, names: tuple[str, ...]) -> dict[str, float]:
+    from lwmecps.envs.baselines import evaluate_baselines
+
+    return {n: r["cost"] for n, r in evaluate_baselines(group, seed=seed, episodes=days, names=list(names),
+                                                         train_group=group).items()}
+
+
+def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1, 2), budget_s: float = 300.0,
+        days: int = 4, eval_every_s: float = 30.0, parallel: int = 2,
+        log: Callable[[str], None] = print) -> dict[str, Any]:
+    import ray
+
+    from lwmecps.envs import load_group
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    t0 = time.monotonic()
+    base = _baselines(group, days, suites.EVAL_SEED, BASELINES)
+    selection = {group: _baselines(group, 1, suites.SELECTION_SEED, ("hpa-tuned",))["hpa-tuned"]}
+    log(f"{group}: baselines over {days} days in {time.monotonic() - t0:.0f} s: "
+        + ", ".join(f"{n} {c:.3f}" for n, c in base.items()))
+    workdir = tempfile.mkdtemp(prefix="lwmecps-bench-nodes-")
+    started = start_ray(parallel)
+    task = ray.remote(num_cpus=1)(train_one)
+    try:
+        pending = [task.remote(model_type, s, budget_s, eval_every_s, workdir, selection, [group], days, None, group)
+                   for s in seeds]
+        runs = []
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            r = ray.get(done[0])
+            runs.append(r)
+            log(f"{model_type} seed {r['seed']}: {r['env_steps']} env steps in {r['wall_s']} s; cost "
+                f"{r['costs'][group]:.4f} (best-static {base['best-static']:.4f}, hpa {base['hpa']:.4f})")
+    finally:
+        if started:
+            ray.shutdown()
+    costs = np.array([r["costs"][group] for r in sorted(runs, key=lambda r: r["seed"])])
+    out: dict[str, Any] = {"group": group, "nodes": load_group(group).n_nodes, "model_type": model_type,
+                           "cost": round(float(costs.mean()), 4), "cost_sd": round(float(costs.std()), 4)}
+    for name, cost in base.items():
+        key = name.replace("-", "_")
+        out[f"vs_{key}"] = round(float((costs / cost).mean()), 4)
+        out[f"vs_{key}_sd"] = round(float((costs / cost).std()), 4)
+    out["beats_best_static_and_hpa"] = bool(out["vs_best_static"] < 1 and out["vs_hpa"] < 1)
+    out["per_seed"] = {str(r["seed"]): round(r["costs"][group], 4) for r in runs}
+    out["env_steps"] = int(np.mean([r["env_steps"] for r in runs]))
+    out["setup"] = {"seeds": list(seeds), "budget_s": budget_s, "days": days, "eval_seeds": [0, days - 1],
+                    "selection_seed": suites.SELECTION_SEED, "baselines": {n: round(c, 4) for n, c in base.items()}}
+    return out
