@@ -144,7 +144,7 @@ def bench_scale(
 
 @bench_app.command("nodes")
 def bench_nodes(
-    budget_s: float = typer.Option(300.0, "--budget-s", "--budget", min=10, max=7200,
+    budget_s: float = typer.Option(600.0, "--budget-s", "--budget", min=10, max=7200,
                                    help="training seconds per seed"),
     seeds: str = typer.Option("1,2", "--seeds", help="comma-separated training seeds"),
     days: int = typer.Option(4, "--days", min=1, max=30, help="evaluation days (seeds 0..days-1)"),
