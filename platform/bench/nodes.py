@@ -28,10 +28,8 @@ BASELINES = ("best-static", "hpa", "hpa-tuned", "causal-oracle", "oracle")
 
 
 def _baselines(group: str, days: int, seed: int, names: tuple[str, ...]) -> dict[str, float]:
-    from lwmecps.envs.baselines import evaluate_baselines
-
-    return {n: r["cost"] for n, r in evaluate_baselines(group, seed=seed, episodes=days, names=list(names),
-                                                         train_group=group).items()}
+    """The baselines' costs on ``group``, tuned on the group itself (its tuning days)."""
+    return suites.baseline_costs([group], days, seed, names, train_group=group)[group]
 
 
 def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1, 2), budget_s: float = 600.0,

@@ -26,13 +26,13 @@ def suites() -> dict[str, list[str]]:
     return {role: groups_with_role(role) for role in ("train", "validation", "heldout")}
 
 
-def baseline_costs(groups: list[str], days: int, seed: int = EVAL_SEED,
-                   names: tuple[str, ...] = BASELINES) -> dict[str, dict[str, float]]:
-    """``{group: {baseline: cost}}``; ``static-trained`` and ``hpa-tuned`` tuned on profile-a."""
+def baseline_costs(groups: list[str], days: int, seed: int = EVAL_SEED, names: tuple[str, ...] = BASELINES,
+                   train_group: str = TRAIN_GROUP) -> dict[str, dict[str, float]]:
+    """``{group: {baseline: cost}}``; ``static-trained`` and ``hpa-tuned`` tuned on ``train_group``."""
     from lwmecps.envs.baselines import evaluate_baselines
 
     return {g: {n: r["cost"] for n, r in evaluate_baselines(g, seed=seed, episodes=days, names=list(names),
-                                                             train_group=TRAIN_GROUP).items()}
+                                                             train_group=train_group).items()}
             for g in groups}
 
 

@@ -55,7 +55,7 @@ def generate(
     positions, profile A's daily curve); the formulas are in lwmecps.envs.generate."""
     from lwmecps.envs.generate import synthetic_spec, write_spec
 
-    if out.exists() and out.is_dir():
+    if out.is_dir():
         raise typer.BadParameter(f"{out} is a directory; give a file path", param_hint="--out")
     spec = synthetic_spec(nodes, seed, name=name, users_per_node=users_per_node)
     try:

@@ -96,9 +96,11 @@ def evaluate_model(
         meta = read_meta(model)
         trained_on = meta.get("group_id") or DEFAULT_TRAIN_GROUP
         trained_on = as_group(trained_on) if trained_on in known_groups() else target
-        recorded = meta.get("max_replicas")  # older checkpoints: the shape of the shipped training group
-        check_same_shape(meta.get("group_id") or trained_on.name if recorded is not None else trained_on, target,
-                         max_replicas=recorded)
+        recorded = meta.get("max_replicas")
+        if recorded is not None:  # the shape the checkpoint recorded (any group)
+            check_same_shape(meta.get("group_id") or trained_on.name, target, max_replicas=recorded)
+        else:  # older checkpoints: the shape of the shipped training group
+            check_same_shape(trained_on, target)
         policy, meta = load_policy(model)
     except (ShapeMismatch, FileNotFoundError, OSError) as exc:
         raise typer.BadParameter(str(exc)) from None
