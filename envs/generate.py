@@ -54,9 +54,10 @@ def synthetic_spec(nodes: int, seed: int = 0, name: str | None = None, users_per
                         f"{nodes} --seed {seed})"),
         "slot_s": 10, "slots": 8640,
         "nodes": [{"name": f"bs{k + 1}", "cpu": int(c), "memory_mib": int(c) * 2048} for k, c in enumerate(cpus)],
-        "aggregate": {"hourly": [int(h) if h.is_integer() else h for h in profile.hourly], "mean": mean, "min": round(mean * profile.min / profile.mean, 1),
-                      "max": round(mean * profile.max / profile.mean, 1), "jitter_users": round(0.15 * math.sqrt(mean), 2),
-                      "seed": seed},
+        "aggregate": {"hourly": [int(h) if h.is_integer() else h for h in profile.hourly], "mean": mean,
+                      "min": round(mean * profile.min / profile.mean, 1),
+                      "max": round(mean * profile.max / profile.mean, 1),
+                      "jitter_users": round(0.15 * math.sqrt(mean), 2), "seed": seed},
         "stations": {"dirichlet_alpha": 8.0, "seed": seed},
         "latency_ms": latency.tolist(),
     }
