@@ -68,6 +68,11 @@ def test_wrong_token_says_so(console, page):
     assert all("401" in e for e in page.errors), page.errors
 
 
+# 6 PPO iterations: long enough that the page's polls see the run mid-way (with 24 episodes the
+# whole run once fell between two polls on a loaded machine)
+EPISODES = 48
+
+
 def test_train_watch_deploy_predict_cancel(console, page):
     page.goto(f"http://localhost:{console.api_port}/")
     page.fill("#token", console.token())
@@ -81,9 +86,7 @@ def test_train_watch_deploy_predict_cancel(console, page):
     # a PPO training from the form: progress bar and reward curve move while it runs, then it completes
     page.fill("#train-form input[name=name]", "console-ppo")
     page.select_option("#model-types", "ppo")
-    # 48 episodes (6 PPO iterations): the page polls often enough to see the run mid-way (with 24 the
-    # whole run once fell between two polls on a loaded machine)
-    page.fill("#train-form input[name=total_episodes]", "48")
+    page.fill("#train-form input[name=total_episodes]", str(EPISODES))
     page.click("#train-form button")
     page.wait_for_selector("#tasks tr:has-text('console-ppo')")
     page.click("#tasks tr:has-text('console-ppo') a.open-task")
@@ -95,8 +98,8 @@ def test_train_watch_deploy_predict_cancel(console, page):
     page.wait_for_selector("#tasks tr:has-text('console-ppo') td.status:text('completed')", timeout=300_000)
     seen.add(points(page, "chart-reward"))
     progress.add(page.eval_on_selector("#tasks tr:has-text('console-ppo') progress", "p => p.value"))
-    assert max(seen) == 48 and len(seen) > 1 and max(progress) == 1 and len(progress) > 1
-    assert points(page, "chart-latency") == 48 and points(page, "chart-steps") == 48
+    assert max(seen) == EPISODES and len(seen) > 1 and max(progress) == 1 and len(progress) > 1
+    assert points(page, "chart-latency") == EPISODES and points(page, "chart-steps") == EPISODES
     # what the task held on the cluster (auto rule: EnvRunners beside its actor) and where
     resources = page.text_content("#task-resources")
     assert "EnvRunner" in resources and " on 1 node" in resources and "CPUs" in resources, resources
