@@ -99,6 +99,44 @@ def bench_train(
             console.print(f"[red]miss[/red] {miss}")
 
 
+@bench_app.command("validate")
+def bench_validate(
+    model_type: str = typer.Option(..., "--type", help="the model type whose defaults are chosen"),
+    params: list[str] = typer.Option(None, "--params", help="one JSON object of task parameters per set; "
+                                     "repeat the flag to compare sets (default: the type's defaults)"),
+    budget_s: float = typer.Option(None, "--budget-s", "--budget", min=10, max=7200,
+                                   help="training seconds per run (default: as in `bench train`)"),
+    seeds: str = typer.Option("1,2", "--seeds", help="comma-separated training seeds"),
+    days: int = typer.Option(2, "--days", min=1, max=30, help="evaluation days per validation group"),
+    as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
+) -> None:
+    """Compare parameter sets of one model type on the validation suite (where defaults are chosen)."""
+    import json
+
+    from lwmecps.platform.bench.validation import run
+    from lwmecps.platform.training.registry import ParameterError
+
+    sets = []
+    for text in params or ["{}"]:
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise typer.BadParameter(f"--params {text!r} is not JSON: {exc}") from None
+        if not isinstance(value, dict):
+            raise typer.BadParameter(f"--params must be a JSON object, got {text!r}")
+        sets.append(value)
+    try:
+        result = run(model_type, sets, seeds=_seeds(seeds), budget_s=budget_s, days=days, log=console.print)
+    except ParameterError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if as_json:
+        print_json(result)
+    else:
+        cols = ["vs_causal_oracle", "vs_causal_oracle_worst", "vs_best_static", "vs_hpa_tuned"]
+        table(f"{model_type} on the validation suite (cost ratios; lower is better)", ["params", *cols],
+              [[json.dumps(r["params"]), *[r[c] for c in cols]] for r in result["results"]])
+
+
 @bench_app.command("spec-dqn")
 def bench_spec_dqn(
     episodes: int = typer.Option(1000, "--episodes", min=1, max=100_000, help="training episodes (the spec: 1000)"),

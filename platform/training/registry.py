@@ -196,13 +196,22 @@ def _ppo(p: dict[str, Any]):
 def _dqn(p: dict[str, Any]):
     from ray.rllib.algorithms.dqn import DQNConfig
 
-    return DQNConfig().training(
+    config = DQNConfig().training(
         lr=p.get("learning_rate", 5e-4), train_batch_size_per_learner=p.get("batch_size", 64),
         training_intensity=p.get("epochs"), n_step=p.get("n_step", 1), double_q=True, dueling=True,
         num_steps_sampled_before_learning_starts=p.get("learning_starts", 1000),
         target_network_update_freq=p.get("target_update_freq", 500),
         replay_buffer_config={"type": "PrioritizedEpisodeReplayBuffer", "capacity": 50000},
     ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
+    if p.get("network", "mlp") == "branched":  # per-node advantages (algorithms/branched_dqn.py)
+        from ray.rllib.algorithms.dqn.torch.default_dqn_torch_rl_module import DefaultDQNTorchRLModule
+        from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+        from lwmecps.platform.algorithms.branched_dqn import BranchedDQNCatalog
+
+        config = config.rl_module(rl_module_spec=RLModuleSpec(module_class=DefaultDQNTorchRLModule,
+                                                              catalog_class=BranchedDQNCatalog))
+    return config
 
 
 def _sac(p: dict[str, Any]):
@@ -235,7 +244,8 @@ def _q_learning(p: dict[str, Any]):
     return QLearningConfig().training(
         lr=p.get("learning_rate", 0.1), train_batch_size_per_learner=p.get("batch_size", 2304),
         num_epochs=p.get("epochs", 1), epsilon_start=p.get("epsilon_start", 1.0),
-        epsilon_end=p.get("epsilon_end", 0.05), epsilon_decay_steps=p.get("epsilon_decay_steps", 100_000))
+        epsilon_end=p.get("epsilon_end", 0.05), epsilon_decay_steps=p.get("epsilon_decay_steps", 100_000),
+    ).rl_module(model_config={"tod_bins": p.get("tod_bins", 8), "load_bins": p.get("load_bins")})
 
 
 def _appo(p: dict[str, Any]):
@@ -285,6 +295,9 @@ MODEL_TYPES: dict[str, ModelType] = {
                          "n_step": Param(int, 1, 20, doc="n-step returns"),
                          "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
                          "target_update_freq": Param(int, 1, 1_000_000, doc="env steps between target syncs"),
+                         "network": Param(str, choices=("branched", "mlp"), sweepable=False,
+                                          doc="'branched': the advantage a sum of per-node advantages; "
+                                              "'mlp': one advantage per joint action"),
                      }),
     "sac": ModelType("sac", "RLlib SAC on the continuous action adapter", "continuous", _sac, {
         "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
@@ -310,6 +323,10 @@ MODEL_TYPES: dict[str, ModelType] = {
         "epsilon_start": Param(float, 0.0, 1.0, doc="exploration rate at the start"),
         "epsilon_end": Param(float, 0.0, 1.0, doc="exploration rate after the decay"),
         "epsilon_decay_steps": Param(int, 1, 100_000_000, doc="env steps of linear epsilon decay"),
+        # the table's state (lwmecps.platform.algorithms.q_learning.discretisation)
+        "load_bins": Param(int, 1, 64, sweepable=False,
+                           doc="equal bins of a node's load in [0, 1) of its capacity (unset: 6 fixed bins)"),
+        "tod_bins": Param(int, 1, 48, sweepable=False, doc="time-of-day slots of the state (1: no clock)"),
     }, single_learner="each learner would update its own copy of the table from its shard of the batch and "
                       "the copies would diverge (a table has no gradient to all-reduce)"),
 }
@@ -363,4 +380,11 @@ def build_config(model_type: str, params: dict[str, Any] | None, group, seed: in
     env_config = {"group": group, "adapter": mt.adapter, "params": env_overrides(p), "reward": reward_transform(p)}
     if label:
         env_config["label"] = label
-    return _common(mt.build(p), p, env_config, seed, vectorised=mt.adapter is None, footprint=footprint)
+    config = mt.build(p)
+    if mt.adapter == "flat":  # the flat action's per-node levels, for heads that branch per node
+        from lwmecps.envs import EnvParams, as_group
+        from lwmecps.envs.cluster import node_capacities
+
+        nvec = [int(m) + 1 for m in node_capacities(as_group(group), EnvParams.load())]
+        config = config.rl_module(model_config={**config._model_config, "action_nvec": nvec})
+    return _common(config, p, env_config, seed, vectorised=mt.adapter is None, footprint=footprint)

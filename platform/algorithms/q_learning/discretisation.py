@@ -2,28 +2,43 @@
 
 Q-learning here is factored per node (bounded memory): node j's state is
 ``(load bin, current replicas, time-of-day bin)`` and its action its own replica count, all nodes
-sharing the cluster's reward (independent learners). With ``load_bins = 6`` bins of the normalised
-arrivals ``obs[6j+1]`` (edges at 0.1, 0.2, 0.35, 0.5, 0.75 of the node's full capacity),
-``max + 1 = 5`` replica levels and ``tod_bins = 8`` three-hour slots, a node's table holds
-6 x 5 x 8 states x 5 actions = 1 200 values (4 800 for the 4-node groups), whatever the episode count.
+sharing the cluster's reward (independent learners). The load bin is read from the normalised
+arrivals ``obs[6j+1]`` (arrivals / the node's full service rate): by default 6 bins with edges at
+0.1, 0.2, 0.35, 0.5, 0.75 (``LOAD_EDGES``); with ``load_bins = B`` instead ``B`` equal bins of
+[0, 1) (edges ``1/B, ..., (B-1)/B``; the last one also takes overload). ``tod_bins`` slots of the
+day (1: the state has no clock, so the table reads only the load; the module's default is 8
+three-hour slots, ``configs/algorithms/q_learning.yaml`` sets 1). With 6 load bins, ``max + 1 = 5``
+replica levels and ``tod_bins = 1``, a node's table holds 6 x 5 x 1 states x 5 actions = 150 values
+(600 for the 4-node groups; 4 800 with 8 slots), whatever the episode count.
 """
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import torch
 
 LOAD_EDGES = (0.1, 0.2, 0.35, 0.5, 0.75)  # fractions of a full node's service rate
 
 
+def load_edges(load_bins: int | None = None) -> tuple[float, ...]:
+    """``LOAD_EDGES`` for ``None``, else the edges of ``load_bins`` equal bins of [0, 1)."""
+    if load_bins is None:
+        return LOAD_EDGES
+    if int(load_bins) < 1:
+        raise ValueError(f"load_bins must be >= 1, got {load_bins}")
+    return tuple(i / load_bins for i in range(1, int(load_bins)))
+
+
 def state_count(levels: int, load_bins: int = len(LOAD_EDGES) + 1, tod_bins: int = 8) -> int:
     return load_bins * levels * tod_bins
 
 
-def state_index(obs: torch.Tensor, n_nodes: int, levels: int, tod_bins: int = 8) -> torch.Tensor:
+def state_index(obs: torch.Tensor, n_nodes: int, levels: int, tod_bins: int = 8,
+                edges: Sequence[float] = LOAD_EDGES) -> torch.Tensor:
     """Per-node state indices, shape (batch, n_nodes), from observations (batch, 6 n + 2)."""
     per_node = obs[:, : 6 * n_nodes].reshape(obs.shape[0], n_nodes, 6)
-    edges = torch.tensor(LOAD_EDGES, dtype=obs.dtype, device=obs.device)
+    edges = torch.tensor(tuple(edges), dtype=obs.dtype, device=obs.device)
     load_bin = torch.bucketize(per_node[..., 1].contiguous(), edges)
     replicas = torch.clamp(torch.round(per_node[..., 0] * (levels - 1)).long(), 0, levels - 1)
     angle = torch.atan2(obs[:, 6 * n_nodes], obs[:, 6 * n_nodes + 1]) % (2 * math.pi)

@@ -43,7 +43,7 @@ class QLearningConfig(AlgorithmConfig):
     def get_default_rl_module_spec(self) -> RLModuleSpec:
         from .q_table_rl_module import QTableRLModule
 
-        return RLModuleSpec(module_class=QTableRLModule, model_config={"tod_bins": 8})
+        return RLModuleSpec(module_class=QTableRLModule)  # tod_bins, load_bins: the module's defaults
 
     def get_default_learner_class(self):
         from .q_learning_learner import QLearningTorchLearner

@@ -9,7 +9,7 @@ from torch import nn
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.torch import TorchRLModule
 
-from .discretisation import state_count, state_index
+from .discretisation import load_edges, state_count, state_index
 
 Q_VALUES = "q_values"
 NEXT_Q_VALUES = "next_q_values"
@@ -28,12 +28,13 @@ class QTableRLModule(TorchRLModule):
             raise ValueError("tabular Q-learning needs the same replica range on every node")
         self.n_nodes, self.levels = len(nvec), nvec[0]
         self.tod_bins = int(self.model_config.get("tod_bins", 8))
-        states = state_count(self.levels, tod_bins=self.tod_bins)
+        self.edges = load_edges(self.model_config.get("load_bins"))
+        states = state_count(self.levels, len(self.edges) + 1, self.tod_bins)
         self.q = nn.Parameter(torch.zeros(self.n_nodes, states, self.levels))
         self.register_buffer("epsilon", torch.tensor(1.0))
 
     def _values(self, obs: torch.Tensor) -> torch.Tensor:
-        s = state_index(obs.float(), self.n_nodes, self.levels, self.tod_bins)  # (B, n)
+        s = state_index(obs.float(), self.n_nodes, self.levels, self.tod_bins, self.edges)  # (B, n)
         nodes = torch.arange(self.n_nodes, device=obs.device).expand_as(s)
         return self.q[nodes, s]  # (B, n, levels)
 
@@ -56,4 +57,4 @@ class QTableRLModule(TorchRLModule):
         return out
 
     def state_indices(self, obs: torch.Tensor) -> torch.Tensor:
-        return state_index(obs.float(), self.n_nodes, self.levels, self.tod_bins)
+        return state_index(obs.float(), self.n_nodes, self.levels, self.tod_bins, self.edges)

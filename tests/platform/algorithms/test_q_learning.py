@@ -53,4 +53,19 @@ def test_discretisation_is_bounded_and_reads_the_observation():
     states = torch.stack(states)
     assert states.min() >= 0 and states.max() < state_count(5)
     assert len(torch.unique(states)) > 50  # the state moves with load, replicas and time of day
-    assert state_count(5) * 5 * 4 == 4800  # table entries for the 4-node groups
+    assert state_count(5) * 5 * 4 == 4800  # table entries for the 4-node groups with 8 time slots
+    assert state_count(5, tod_bins=1) * 5 * 4 == 600  # and with none (the default of configs/algorithms)
+
+
+def test_load_bins_and_tod_bins_shape_the_state():
+    from lwmecps.platform.algorithms.q_learning.discretisation import load_edges
+
+    assert load_edges(4) == (0.25, 0.5, 0.75) and load_edges(None) == (0.1, 0.2, 0.35, 0.5, 0.75)
+    with pytest.raises(ValueError, match="load_bins"):
+        load_edges(0)
+    obs = torch.zeros(2, 6 * 2 + 2)
+    obs[:, 1], obs[:, 7] = torch.tensor([0.3, 0.6]), torch.tensor([1.5, 0.0])  # node loads
+    obs[:, 12], obs[:, 13] = torch.tensor([1.0, -1.0]), 0.0  # 06:00 and 18:00
+    s = state_index(obs, 2, 5, tod_bins=1, edges=load_edges(4))
+    assert s.tolist() == [[1 * 5, 3 * 5], [2 * 5, 0]]  # (load bin x levels + replicas) x 1 slot + 0
+    assert (state_index(obs, 2, 5, tod_bins=4, edges=load_edges(4)) % 4)[:, 0].tolist() == [1, 3]
