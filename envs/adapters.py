@@ -18,13 +18,18 @@ def _radix(nvec: np.ndarray) -> np.ndarray:
     return np.cumprod(np.concatenate([[1], nvec[1:][::-1]]))[::-1].astype(np.int64)
 
 
+def flat_digits(indices, nvec) -> np.ndarray:
+    """Replicas per node of every flat action in ``indices``: shape ``indices.shape + (n,)`` (no range check)."""
+    nvec = np.asarray(nvec, dtype=np.int64)
+    return (np.asarray(indices, dtype=np.int64)[..., None] // _radix(nvec)) % nvec
+
+
 def flat_to_replicas(index: int, nvec) -> np.ndarray:
     """Replicas per node of flat action ``index`` (mixed radix over ``nvec`` = max replicas + 1)."""
-    nvec = np.asarray(nvec, dtype=np.int64)
-    size = int(np.prod(nvec))
+    size = int(np.prod(np.asarray(nvec, dtype=np.int64)))
     if not 0 <= int(index) < size:
         raise ValueError(f"flat action {index} outside 0..{size - 1}")
-    return (int(index) // _radix(nvec)) % nvec
+    return flat_digits(int(index), nvec)
 
 
 def continuous_to_replicas(x, nvec) -> np.ndarray:

@@ -28,11 +28,11 @@ from ray.rllib.algorithms.dqn.dqn_catalog import DQNCatalog
 
 def expansion_matrix(nvec) -> torch.Tensor:
     """``E[o_j + k, i] = 1`` iff node j's digit of flat action ``i`` is ``k`` (``o_j``: node j's offset)."""
-    from lwmecps.envs.adapters import _radix
+    from lwmecps.envs.adapters import flat_digits
 
     nvec = np.asarray(nvec, dtype=np.int64)
     flat = np.arange(int(np.prod(nvec)))
-    digits = (flat[None, :] // _radix(nvec)[:, None]) % nvec[:, None]  # (n, prod)
+    digits = flat_digits(flat, nvec).T  # (n, prod)
     offsets = np.concatenate([[0], np.cumsum(nvec)[:-1]])
     e = np.zeros((int(nvec.sum()), flat.size), dtype=np.float32)
     for j in range(len(nvec)):

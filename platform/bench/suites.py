@@ -36,6 +36,12 @@ def baseline_costs(groups: list[str], days: int, seed: int = EVAL_SEED, names: t
             for g in groups}
 
 
+def selection_base(validation: list[str]) -> dict[str, float]:
+    """``{group: causal-oracle cost}`` on the selection day (``SELECTION_SEED``): what a policy's
+    validation score during training is divided by."""
+    return {g: c["causal-oracle"] for g, c in baseline_costs(validation, 1, SELECTION_SEED, ("causal-oracle",)).items()}
+
+
 def policy_costs(policy, groups: list[str], days: int, seed: int = EVAL_SEED) -> dict[str, float]:
     from lwmecps.envs.baselines import evaluate
 

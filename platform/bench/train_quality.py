@@ -95,8 +95,7 @@ def run(model_types: tuple[str, ...] = SPEC_TYPES, budget_s: dict[str, float] | 
     eval_groups = [suites.TRAIN_GROUP, *groups["heldout"]]
     t0 = time.monotonic()
     base = suites.baseline_costs(eval_groups, days)
-    selection = {g: c["causal-oracle"] for g, c in
-                 suites.baseline_costs(groups["validation"], 1, suites.SELECTION_SEED, ("causal-oracle",)).items()}
+    selection = suites.selection_base(groups["validation"])
     log(f"baselines on {len(eval_groups)} groups x {days} days in {time.monotonic() - t0:.0f} s: "
         + "; ".join(f"{g}: " + ", ".join(f"{n} {c:.3f}" for n, c in b.items()) for g, b in base.items()))
     workdir = tempfile.mkdtemp(prefix="lwmecps-bench-train-")

@@ -43,8 +43,7 @@ def run(model_type: str, param_sets: list[dict[str, Any]], seeds: tuple[int, ...
         mt.resolve(params)  # a bad key or value fails before any training
     budget = float(budget_s or train_quality.DEFAULT_BUDGET_S.get(model_type, 180.0))
     groups = suites.suites()["validation"]
-    selection = {g: c["causal-oracle"] for g, c in
-                 suites.baseline_costs(groups, 1, suites.SELECTION_SEED, ("causal-oracle",)).items()}
+    selection = suites.selection_base(groups)
     base = suites.baseline_costs(groups, days, names=YARDSTICK)
     started = train_quality.start_ray(2)
     task = ray.remote(num_cpus=1)(train_quality.train_one)

@@ -382,9 +382,7 @@ def build_config(model_type: str, params: dict[str, Any] | None, group, seed: in
         env_config["label"] = label
     config = mt.build(p)
     if mt.adapter == "flat":  # the flat action's per-node levels, for heads that branch per node
-        from lwmecps.envs import EnvParams, as_group
-        from lwmecps.envs.cluster import node_capacities
+        from .policy_adapters import action_nvec
 
-        nvec = [int(m) + 1 for m in node_capacities(as_group(group), EnvParams.load())]
-        config = config.rl_module(model_config={**config._model_config, "action_nvec": nvec})
+        config = config.rl_module(model_config={**config._model_config, "action_nvec": action_nvec(group).tolist()})
     return _common(config, p, env_config, seed, vectorised=mt.adapter is None, footprint=footprint)
