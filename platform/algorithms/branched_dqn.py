@@ -1,4 +1,5 @@
-"""A branched advantage head for DQN on the flattened action (RLlib new API stack).
+"""A branched advantage head for DQN on the flattened action (RLlib new API stack), and its
+node-symmetric variant (``SymmetricDQNCatalog``, ``network: symmetric``, at the end of this module).
 
 Why: DQN acts in ``Discrete(prod(max_j + 1))`` (``lwmecps.envs.adapters.FlatDiscreteAction``: 625
 joint actions for 4 nodes of 4). RLlib's dueling head learns one advantage per joint action, so a
@@ -24,6 +25,10 @@ import torch
 from torch import nn
 
 from ray.rllib.algorithms.dqn.dqn_catalog import DQNCatalog
+from ray.rllib.core.columns import Columns
+from ray.rllib.core.models.base import ENCODER_OUT
+
+from lwmecps.platform.algorithms.symmetric import OBS_PER_NODE, TIME_FEATURES, node_inputs
 
 
 def expansion_matrix(nvec) -> torch.Tensor:
@@ -66,3 +71,76 @@ class BranchedDQNCatalog(DQNCatalog):
 
     def build_af_head(self, framework: str):
         return BranchedAdvantage(self.branch_head_config.build(framework=framework), self.nvec)
+
+
+# ---- the node-symmetric variant (network: symmetric) -------------------------------------------------
+class NodeEncoder(nn.Module):
+    """``h_j = phi(x_j)``: one MLP shared by the nodes over each node's inputs ``x_j``
+    (``lwmecps.platform.algorithms.symmetric.node_inputs``); ``ENCODER_OUT`` is ``(B, n, hidden)``."""
+
+    def __init__(self, nodes: int, hiddens: list[int], use_time: bool):
+        super().__init__()
+        self.nodes, self.use_time = nodes, use_time
+        layers: list[nn.Module] = []
+        width = 4 * OBS_PER_NODE + TIME_FEATURES
+        for out in hiddens:
+            layers += [nn.Linear(width, out), nn.ReLU()]
+            width = out
+        self.net, self.width = nn.Sequential(*layers), width
+
+    def forward(self, batch: dict) -> dict:
+        return {ENCODER_OUT: self.net(node_inputs(batch[Columns.OBS], self.nodes, self.use_time))}
+
+
+class NodeAdvantage(nn.Module):
+    """``A_j(s, k) = a(h_j)_k``, one linear layer shared by the nodes, node j's first ``max_j + 1``
+    outputs kept, then expanded to the flat joint actions as in ``BranchedAdvantage``."""
+
+    def __init__(self, width: int, nvec):
+        super().__init__()
+        self.nvec = [int(k) for k in nvec]
+        self.out = nn.Linear(width, max(self.nvec))
+        self.register_buffer("expand", expansion_matrix(nvec))
+
+    def forward(self, latent: torch.Tensor) -> torch.Tensor:
+        out = self.out(latent)  # (B, n, max + 1)
+        branches = torch.cat([out[:, j, :k] for j, k in enumerate(self.nvec)], dim=-1)
+        return branches @ self.expand
+
+
+class NodeValue(nn.Module):
+    """``V(s) = b + sum_j v(h_j)``: the cost is a sum over nodes, so is the value of a state."""
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.out = nn.Linear(width, 1)
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, latent: torch.Tensor) -> torch.Tensor:
+        return self.out(latent).sum(dim=1) + self.bias  # (B, 1)
+
+
+class SymmetricDQNCatalog(BranchedDQNCatalog):
+    """The branched head with every node's advantage and value from one network shared by the nodes:
+    ``A(s, a) = sum_j A_j(x_j, a_j)``, ``V(s) = b + sum_j v(x_j)`` (``x_j``: node j's own, its ring
+    neighbours' and the cluster mean's measurements, and the clock; ``model_config["use_time"]``,
+    default True, ``fcnet_hiddens`` the shared encoder's widths). As for PPO's node-symmetric module,
+    a busy bs3 is handled like a busy bs1: the network reads the load, not which node it is."""
+
+    def __init__(self, observation_space, action_space, model_config_dict, **kwargs):
+        super().__init__(observation_space, action_space, model_config_dict, **kwargs)
+        expected = len(self.nvec) * OBS_PER_NODE + TIME_FEATURES
+        if observation_space.shape != (expected,):
+            raise ValueError(f"the node-symmetric network needs the edge-cluster observation ({expected} values "
+                             f"for {len(self.nvec)} nodes), got shape {observation_space.shape}")
+        self.hiddens = list(model_config_dict.get("fcnet_hiddens", [128, 128]))
+        self.use_time = bool(model_config_dict.get("use_time", True))
+
+    def build_encoder(self, framework: str):
+        return NodeEncoder(len(self.nvec), self.hiddens, self.use_time)
+
+    def build_af_head(self, framework: str):
+        return NodeAdvantage(self.hiddens[-1], self.nvec)
+
+    def build_vf_head(self, framework: str):
+        return NodeValue(self.hiddens[-1])

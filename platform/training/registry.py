@@ -203,14 +203,16 @@ def _dqn(p: dict[str, Any]):
         target_network_update_freq=p.get("target_update_freq", 500),
         replay_buffer_config={"type": "PrioritizedEpisodeReplayBuffer", "capacity": 50000},
     ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
-    if p.get("network", "mlp") == "branched":  # per-node advantages (algorithms/branched_dqn.py)
+    if p.get("network", "mlp") in ("branched", "symmetric"):  # per-node advantages (algorithms/branched_dqn.py)
         from ray.rllib.algorithms.dqn.torch.default_dqn_torch_rl_module import DefaultDQNTorchRLModule
         from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
-        from lwmecps.platform.algorithms.branched_dqn import BranchedDQNCatalog
+        from lwmecps.platform.algorithms import branched_dqn
 
+        catalog = (branched_dqn.SymmetricDQNCatalog if p["network"] == "symmetric"
+                   else branched_dqn.BranchedDQNCatalog)
         config = config.rl_module(rl_module_spec=RLModuleSpec(module_class=DefaultDQNTorchRLModule,
-                                                              catalog_class=BranchedDQNCatalog))
+                                                              catalog_class=catalog))
     return config
 
 
@@ -295,9 +297,11 @@ MODEL_TYPES: dict[str, ModelType] = {
                          "n_step": Param(int, 1, 20, doc="n-step returns"),
                          "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
                          "target_update_freq": Param(int, 1, 1_000_000, doc="env steps between target syncs"),
-                         "network": Param(str, choices=("branched", "mlp"), sweepable=False,
+                         "network": Param(str, choices=("branched", "symmetric", "mlp"), sweepable=False,
                                           doc="'branched': the advantage a sum of per-node advantages; "
-                                              "'mlp': one advantage per joint action"),
+                                              "'symmetric': those advantages and the value from one "
+                                              "network shared by the nodes; 'mlp': one advantage per "
+                                              "joint action"),
                      }),
     "sac": ModelType("sac", "RLlib SAC on the continuous action adapter", "continuous", _sac, {
         "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
