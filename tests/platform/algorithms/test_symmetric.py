@@ -63,8 +63,9 @@ def test_ppo_network_parameter():
         get_model_type("ppo").validate({"network": "cnn"})
     with pytest.raises(ParameterError, match="unknown parameter"):
         get_model_type("sac").validate({"network": "symmetric"})
-    with pytest.raises(ParameterError, match="'network'='symmetric' is not one of 'branched', 'mlp'"):
-        get_model_type("dqn").validate({"network": "symmetric"})  # DQN's own choices
+    with pytest.raises(ParameterError, match="'network'='cnn' is not one of 'branched', 'symmetric', 'mlp'"):
+        get_model_type("dqn").validate({"network": "cnn"})  # DQN's own choices
+    assert get_model_type("dqn").resolve({})["network"] == "symmetric"
     sym = build_config("ppo", {}, "profile-a").rl_module_spec
     assert sym.module_class is SymmetricNodeModule
     assert build_config("ppo", {"network": "mlp"}, "profile-a").rl_module_spec.module_class is not SymmetricNodeModule
