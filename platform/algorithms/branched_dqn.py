@@ -28,7 +28,7 @@ from ray.rllib.algorithms.dqn.dqn_catalog import DQNCatalog
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.models.base import ENCODER_OUT
 
-from lwmecps.platform.algorithms.symmetric import OBS_PER_NODE, TIME_FEATURES, node_inputs
+from lwmecps.platform.algorithms.symmetric import NODE_INPUTS, check_observation, node_inputs
 
 
 def expansion_matrix(nvec) -> torch.Tensor:
@@ -67,10 +67,10 @@ class BranchedDQNCatalog(DQNCatalog):
             raise ValueError(f"action_nvec {self.nvec} does not span the {action_space.n} flat actions")
         if self.num_atoms != 1:
             raise ValueError("the branched head learns expected values: num_atoms must be 1")
-        self.branch_head_config = self._get_head_config(output_layer_dim=int(sum(self.nvec)))
 
     def build_af_head(self, framework: str):
-        return BranchedAdvantage(self.branch_head_config.build(framework=framework), self.nvec)
+        head_config = self._get_head_config(output_layer_dim=int(sum(self.nvec)))
+        return BranchedAdvantage(head_config.build(framework=framework), self.nvec)
 
 
 # ---- the node-symmetric variant (network: symmetric) -------------------------------------------------
@@ -82,11 +82,11 @@ class NodeEncoder(nn.Module):
         super().__init__()
         self.nodes, self.use_time = nodes, use_time
         layers: list[nn.Module] = []
-        width = 4 * OBS_PER_NODE + TIME_FEATURES
+        width = NODE_INPUTS
         for out in hiddens:
             layers += [nn.Linear(width, out), nn.ReLU()]
             width = out
-        self.net, self.width = nn.Sequential(*layers), width
+        self.net = nn.Sequential(*layers)
 
     def forward(self, batch: dict) -> dict:
         return {ENCODER_OUT: self.net(node_inputs(batch[Columns.OBS], self.nodes, self.use_time))}
@@ -129,10 +129,7 @@ class SymmetricDQNCatalog(BranchedDQNCatalog):
 
     def __init__(self, observation_space, action_space, model_config_dict, **kwargs):
         super().__init__(observation_space, action_space, model_config_dict, **kwargs)
-        expected = len(self.nvec) * OBS_PER_NODE + TIME_FEATURES
-        if observation_space.shape != (expected,):
-            raise ValueError(f"the node-symmetric network needs the edge-cluster observation ({expected} values "
-                             f"for {len(self.nvec)} nodes), got shape {observation_space.shape}")
+        check_observation(observation_space.shape, len(self.nvec))
         self.hiddens = list(model_config_dict.get("fcnet_hiddens", [128, 128]))
         self.use_time = bool(model_config_dict.get("use_time", True))
 

@@ -44,6 +44,15 @@ from torch import nn
 from lwmecps.envs.simulator import OBS_PER_NODE
 
 TIME_FEATURES = 2
+NODE_INPUTS = 4 * OBS_PER_NODE + TIME_FEATURES  # width of one node's input x_j (module docstring)
+
+
+def check_observation(shape, nodes: int) -> None:
+    """Refuse an observation that is not the edge-cluster layout of ``nodes`` nodes (ValueError)."""
+    expected = nodes * OBS_PER_NODE + TIME_FEATURES
+    if tuple(shape or ()) != (expected,):
+        raise ValueError(f"the node-symmetric network needs the edge-cluster observation ({expected} values "
+                         f"for {nodes} nodes), got shape {shape}")
 
 
 def _mlp(inputs: int, hiddens: list[int], outputs: int, last_gain: float) -> nn.Sequential:
@@ -75,16 +84,12 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
     def setup(self):
         nvec = np.asarray(self.action_space.nvec, dtype=np.int64)
         self.nodes = len(nvec)
-        expected = self.nodes * OBS_PER_NODE + TIME_FEATURES
-        if self.observation_space.shape != (expected,):
-            raise ValueError(f"the node-symmetric network needs the edge-cluster observation ({expected} values "
-                             f"for {self.nodes} nodes), got shape {self.observation_space.shape}")
+        check_observation(self.observation_space.shape, self.nodes)
         self.nvec = [int(k) for k in nvec]
         self.use_time = bool(self.model_config.get("use_time", True))
         hiddens = list(self.model_config.get("hiddens", [64, 64]))
-        width = 4 * OBS_PER_NODE + TIME_FEATURES
-        self.pi = _mlp(width, hiddens, max(self.nvec), last_gain=0.01)
-        self.vf = _mlp(width, hiddens, 1, last_gain=1.0)
+        self.pi = _mlp(NODE_INPUTS, hiddens, max(self.nvec), last_gain=0.01)
+        self.vf = _mlp(NODE_INPUTS, hiddens, 1, last_gain=1.0)
         self.vf_bias = nn.Parameter(torch.zeros(1))
         prior = int(self.model_config.get("prior_replicas", 1))
         with torch.no_grad():
@@ -121,7 +126,7 @@ class SymmetricActor(nn.Module):
     def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True):
         super().__init__()
         self.nodes, self.use_time = nodes, use_time
-        self.net = _mlp(4 * OBS_PER_NODE + TIME_FEATURES, hiddens, 1, last_gain=1.0)
+        self.net = _mlp(NODE_INPUTS, hiddens, 1, last_gain=1.0)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.net(node_inputs(obs, self.nodes, self.use_time)).squeeze(-1))
@@ -134,7 +139,7 @@ class SymmetricCritic(nn.Module):
     def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True):
         super().__init__()
         self.nodes, self.use_time = nodes, use_time
-        self.net = _mlp(4 * OBS_PER_NODE + TIME_FEATURES + 4, hiddens, 1, last_gain=1.0)
+        self.net = _mlp(NODE_INPUTS + 4, hiddens, 1, last_gain=1.0)
         self.bias = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
