@@ -14,7 +14,7 @@ from .config import EnvParams
 from .groups import WorkloadGroup, load_group
 from .noise import poisson_tables, station_users
 from .randomise import MAX_STATION_USERS, episode_means, is_randomised
-from .simulator import N_INFO, OBS_PER_NODE, latency_matrix, pack_params, step_batch, step_batch_parallel, time_of_day
+from .simulator import N_INFO, N_NODE_OUT, OBS_PER_NODE, latency_matrix, pack_params, step_batch, step_batch_parallel, time_of_day
 
 # From this batch size on, clusters are stepped by numba's thread pool (chunks of 32 per thread);
 # below it, thread start-up costs more than it saves.
@@ -120,7 +120,7 @@ class ClusterSim:
         self.clock[:, 0] = -1  # no episode yet: reset first
         self.obs = np.zeros((batch, self.obs_dim), dtype=np.float32)
         self.info = np.zeros((N_INFO, batch))  # one row per INFO_KEYS entry
-        self.node_out = np.zeros((batch, self.n, 3))
+        self.node_out = np.zeros((batch, self.n, N_NODE_OUT))
         self.action = np.zeros((batch, self.n), dtype=np.int64)
         self._all = np.arange(batch, dtype=np.int64)
 

@@ -63,7 +63,10 @@ class EdgeClusterEnv(gym.Env):
     ``cost = latency_per_100ms x latency_ms / 100 + replica x sum(replicas) + failure x failed_fraction
     + switch x sum(|replicas_t - replicas_{t-1}|)``; ``latency_ms`` is the mean over all requests
     (failed ones count at the timeout). ``info`` carries ``latency_ms``, ``p95_latency_ms``,
-    ``throughput_rps`` (successful req/s), ``success_rate``, ``replicas`` (per node), ``cost`` and more.
+    ``throughput_rps`` (successful req/s), ``success_rate``, ``replicas`` (per node), ``cost`` and more;
+    in simulation also ``station_cost`` (per node): station j's share of the cost, its users' latency
+    and failures weighted by their share of the arrivals plus node j's replicas and switches
+    (``lwmecps.envs.simulator.NODE_OUT``; the shares sum to ``cost``).
 
     ## Starting State
     ``initial_replicas`` on every node; the episode starts at a random decision interval of the day
@@ -156,6 +159,7 @@ class EdgeClusterEnv(gym.Env):
         info = {k: float(v) for k, v in zip(INFO_KEYS, row.tolist())}
         info["replicas"] = self.sim.state[0, : self.sim.n].astype(np.int64)
         info["utilisation"] = self.sim.node_out[0, :, 0].copy()
+        info["station_cost"] = self.sim.node_out[0, :, 3].copy()  # per-station cost shares (simulator.NODE_OUT)
         return info
 
     def render(self):

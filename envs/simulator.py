@@ -50,6 +50,12 @@ INFO_KEYS = (
 I_COST, I_LAT, I_P95, I_SUCC, I_TPUT, I_FAIL, I_REP, I_SW, I_USERS, I_ARR = range(10)
 N_INFO = len(INFO_KEYS)
 OBS_PER_NODE = 6  # replicas, load, utilisation, latency, retries, smoothed load
+# Layout of the per-node output row: station j's cost share is
+# ``w_lat * lam_j lat_j / (100 sum_k lam_k) + w_fail * lam_j fail_j / sum_k lam_k + w_rep r_j
+# + w_switch |r_j - r_j_old|`` (lam: arrivals, lat/fail: its users' latency and failed fraction,
+# wherever they are served); the shares of the stations sum to the step's cost.
+NODE_OUT = ("utilisation", "station_latency_ms", "station_failed_fraction", "station_cost")
+N_NODE_OUT = len(NODE_OUT)
 
 
 def time_of_day(intervals_per_day: int, period: int | None = None) -> np.ndarray:
@@ -267,7 +273,7 @@ def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, cloc
     ``state[b]``: replicas (n), retry req/s (n), smoothed load (n); ``clock[b]``: step t, start
     interval, noise key; ``action[b]``: the new replicas. Writes the next observation ``obs[b]``,
     ``info[:, b]`` (rows: ``INFO_KEYS``) and ``node_out[b, j]`` = (utilisation, station latency ms,
-    station failed fraction); increments ``clock[b, 0]``.
+    station failed fraction, station cost: ``NODE_OUT``); increments ``clock[b, 0]``.
     """
     n = action.shape[1]
     # parameters read once: numba cannot prove they do not alias the arrays written below
@@ -347,6 +353,13 @@ def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, cloc
         for j in range(n):
             full = caps[j] * mu  # req/s of a full node
             node_out[b, j, 0], node_out[b, j, 1], node_out[b, j, 2] = util[j], st_lat[j], st_fail[j]
+            # station j's share of the cost (the shares sum to it): its users' latency and failures
+            # weighted by its share of the arrivals, and node j's replicas and switches
+            lat_j, fail_j = base / n, 0.0
+            if arr > 0.0:
+                lat_j, fail_j = lam[j] * st_lat[j] / arr, lam[j] * st_fail[j] / arr
+            node_out[b, j, 3] = (w_lat * lat_j + w_fail * fail_j + w_rep * cfg2[j]
+                                 + w_sw * abs(cfg2[j] - state[b, j]))
             retried = min(retry * st_fail[j] * lam[j], cap_frac * full)
             node_load = lam[j] / full
             ema = node_load if first_step else alpha * node_load + (1.0 - alpha) * state[b, 2 * n + j]

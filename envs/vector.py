@@ -81,4 +81,5 @@ class EdgeClusterVectorEnv(VectorEnv):
     def _infos(self) -> dict[str, Any]:
         info = dict(zip(INFO_KEYS, self.sim.info.copy()))  # one copy; each key is a row view of it
         info["replicas"] = self.sim.state[:, : self.sim.n].astype(np.int64)
+        info["station_cost"] = self.sim.node_out[:, :, 3].copy()  # per-station cost shares (simulator.NODE_OUT)
         return info

@@ -247,6 +247,7 @@ def _q_learning(p: dict[str, Any]):
         lr=p.get("learning_rate", 0.1), train_batch_size_per_learner=p.get("batch_size", 2304),
         num_epochs=p.get("epochs", 1), epsilon_start=p.get("epsilon_start", 1.0),
         epsilon_end=p.get("epsilon_end", 0.05), epsilon_decay_steps=p.get("epsilon_decay_steps", 100_000),
+        credit=p.get("credit", "shared"),
     ).rl_module(model_config={"tod_bins": p.get("tod_bins", 8), "load_bins": p.get("load_bins")})
 
 
@@ -331,6 +332,9 @@ MODEL_TYPES: dict[str, ModelType] = {
         "load_bins": Param(int, 1, 64, sweepable=False,
                            doc="equal bins of a node's load in [0, 1) of its capacity (unset: 6 fixed bins)"),
         "tod_bins": Param(int, 1, 48, sweepable=False, doc="time-of-day slots of the state (1: no clock)"),
+        "credit": Param(str, choices=("shared", "station"), sweepable=False,
+                        doc="what a node's table learns from: 'shared', the cluster's reward; 'station', "
+                            "its station's share of the cost (simulated backend)"),
     }, single_learner="each learner would update its own copy of the table from its shard of the batch and "
                       "the copies would diverge (a table has no gradient to all-reduce)"),
 }

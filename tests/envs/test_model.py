@@ -95,6 +95,22 @@ def test_station_without_replica_fails_over_and_pays_hops():
     assert moved["latency_ms"] > own["latency_ms"]
 
 
+def test_station_costs_sum_to_the_cost_and_stay_local():
+    env = EdgeClusterEnv("profile-a", params={"hop_latency_ms": 60.0})
+    env.reset(seed=3)
+    rng = np.random.default_rng(0)
+    for _ in range(60):  # zeros included: stations fail over, their users cost on other nodes
+        info = env.step(rng.integers(0, 5, 4))[4]
+        assert info["station_cost"].sum() == pytest.approx(info["cost"], rel=1e-9)
+        assert (info["station_cost"] > 0).all()
+    # with every node serving its own station, another node's replicas leave station 0's cost alone
+    base, _ = run_interval([2, 2, 2, 2], users=8)
+    other, _ = run_interval([2, 1, 4, 3], users=8, prev=[2, 2, 2, 2])
+    settled, _ = run_interval([2, 2, 2, 2], users=8, prev=[2, 2, 2, 2])
+    assert other["station_cost"][0] == pytest.approx(settled["station_cost"][0], rel=1e-9)
+    assert other["station_cost"][2] > settled["station_cost"][2]  # 2 more replicas and 2 switches
+
+
 def test_all_zero_replicas_nothing_succeeds():
     info, _ = run_interval([0, 0, 0, 0], users=10)
     assert info["success_rate"] == 0.0

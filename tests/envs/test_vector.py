@@ -28,6 +28,7 @@ def test_batched_equals_single_envs_across_autoreset(num_envs, alpha):
             else:
                 obs, rew, _, trunc, info = env.step(actions[i])
                 assert info_v["p95_latency_ms"][i] == info["p95_latency_ms"]
+                assert np.array_equal(info_v["station_cost"][i], info["station_cost"])
             pending[i] = trunc
             assert np.array_equal(obs_v[i], obs)
             assert rew_v[i] == rew and trunc_v[i] == trunc and not term_v[i]

@@ -28,10 +28,15 @@ class QLearningConfig(AlgorithmConfig):
         self.epsilon_end = 0.05
         self.epsilon_decay_steps = 100_000
         self.num_epochs = 1
+        self.credit = "shared"  # or "station": each node's table learns from its station's cost (learner)
 
     def training(self, *, epsilon_start=NotProvided, epsilon_end=NotProvided, epsilon_decay_steps=NotProvided,
-                 **kwargs) -> Self:
+                 credit=NotProvided, **kwargs) -> Self:
         super().training(**kwargs)
+        if credit is not NotProvided:
+            if credit not in ("shared", "station"):
+                raise ValueError(f"credit must be 'shared' or 'station', got {credit!r}")
+            self.credit = credit
         if epsilon_start is not NotProvided:
             self.epsilon_start = epsilon_start
         if epsilon_end is not NotProvided:

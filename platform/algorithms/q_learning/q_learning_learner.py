@@ -1,4 +1,13 @@
-"""Learner for tabular Q-learning: the exact tabular update applied through an SGD step of size 1."""
+"""Learner for tabular Q-learning: the exact tabular update applied through an SGD step of size 1.
+
+Credit (``config.credit``): ``"shared"``, every node's table learns from the cluster's reward;
+``"station"``, node j's table learns from its station's share of the cost only
+(``info["station_cost"]``, ``lwmecps.envs.simulator.NODE_OUT``), on the same scale as the training
+reward: ``r_j = -s (c_j - c0 / n)`` with the env's ``reward`` transform ``(s, c0)``, so that
+``sum_j r_j`` is the shared reward. Why: with a shared reward, node j's value of its count carries
+the other nodes' exploration as noise; its station's share moves only with what node j's own users
+and replicas pay (exactly, while no station fails over), a far less noisy signal per table.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -11,6 +20,7 @@ from ray.rllib.core.learner.torch.torch_learner import TorchLearner
 from ray.rllib.utils.metrics import NUM_ENV_STEPS_SAMPLED_LIFETIME
 
 from .q_table_rl_module import NEXT_Q_VALUES, Q_VALUES
+from .station_costs import STATION_COSTS, AddStationCostsFromEpisodesToTrainBatch
 from .update import tabular_step, td_targets
 
 
@@ -19,6 +29,8 @@ class QLearningTorchLearner(TorchLearner):
         super().build()
         if self.config.add_default_connectors_to_learner_pipeline:
             self._learner_connector.prepend(AddNextObservationsFromEpisodesToTrainBatch())
+            if self.config.credit == "station":
+                self._learner_connector.prepend(AddStationCostsFromEpisodesToTrainBatch())
 
     def configure_optimizers_for_module(self, module_id, config=None) -> None:
         # the loss below has gradient -(tabular increment): plain SGD with step 1 applies it exactly
@@ -30,7 +42,7 @@ class QLearningTorchLearner(TorchLearner):
         module = self.module[module_id]
         q, q_next = fwd_out[Q_VALUES], fwd_out[NEXT_Q_VALUES]  # (B, n, levels)
         actions = batch[Columns.ACTIONS].long()  # (B, n)
-        rewards = batch[Columns.REWARDS].float()[:, None].expand_as(actions)  # shared reward
+        rewards = self._rewards(batch, actions)
         terminated = batch[Columns.TERMINATEDS][:, None].expand_as(actions)
         targets = td_targets(q_next, rewards, terminated, config.gamma)
         s = module.state_indices(batch[Columns.OBS])
@@ -41,6 +53,15 @@ class QLearningTorchLearner(TorchLearner):
         self.metrics.log_value((module_id, "td_error_abs_mean"), (targets - q_sa).abs().mean().item(), window=1)
         self.metrics.log_value((module_id, "epsilon"), float(module.epsilon), window=1)
         return -(step.detach() * module.q).sum()
+
+    def _rewards(self, batch: dict[str, Any], actions: torch.Tensor) -> torch.Tensor:
+        """``(B, n)``: every node's reward for its transitions (the module docstring's credit)."""
+        if self.config.credit != "station":
+            return batch[Columns.REWARDS].float()[:, None].expand_as(actions)
+        reward = self.config.env_config.get("reward") or {}
+        scale, offset = float(reward.get("scale", 1.0)), float(reward.get("offset", 0.0))
+        costs = torch.as_tensor(batch[STATION_COSTS], dtype=torch.float32, device=actions.device)
+        return -scale * (costs - offset / actions.shape[1])
 
     def after_gradient_based_update(self, *, timesteps: dict[str, Any]) -> None:
         super().after_gradient_based_update(timesteps=timesteps)

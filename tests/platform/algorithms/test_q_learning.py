@@ -69,3 +69,42 @@ def test_load_bins_and_tod_bins_shape_the_state():
     s = state_index(obs, 2, 5, tod_bins=1, edges=load_edges(4))
     assert s.tolist() == [[1 * 5, 3 * 5], [2 * 5, 0]]  # (load bin x levels + replicas) x 1 slot + 0
     assert (state_index(obs, 2, 5, tod_bins=4, edges=load_edges(4)) % 4)[:, 0].tolist() == [1, 3]
+
+
+def test_station_credit_rewards_sum_to_the_shared_reward_and_train(ray_local):
+    """Each transition's station shares (info after its step) on the training reward's scale add
+    up to that step's reward: the column is aligned with the transitions, not off by one."""
+    from ray.rllib.core.columns import Columns
+
+    from lwmecps.platform.algorithms.q_learning.station_costs import (STATION_COSTS,
+                                                                     AddStationCostsFromEpisodesToTrainBatch)
+    from lwmecps.platform.training.envs import register
+    from lwmecps.platform.training.registry import build_config
+
+    register()
+    algo = build_config("q_learning", {"credit": "station", "batch_size": 600}, "profile-a").build_algo()
+    try:
+        episodes = algo.env_runner.sample(num_timesteps=300, random_actions=True)
+        batch = AddStationCostsFromEpisodesToTrainBatch()(rl_module=None, batch={}, episodes=episodes)
+        costs = np.concatenate([np.stack(v) for v in batch[STATION_COSTS].values()])
+        rewards = np.concatenate([e.get_rewards() for e in episodes])
+        learner = algo.learner_group._learner
+        shared = learner._rewards({STATION_COSTS: costs}, torch.zeros(costs.shape, dtype=torch.long)).sum(dim=1)
+        assert costs.shape == (len(rewards), 4)
+        np.testing.assert_allclose(shared.numpy(), rewards, rtol=1e-4, atol=1e-5)
+        before = algo.get_module().q.detach().clone()
+        algo.train()
+        assert not torch.equal(algo.get_module().q.detach(), before)
+    finally:
+        algo.stop()
+
+
+def test_station_credit_needs_the_simulators_station_costs():
+    from ray.rllib.env.single_agent_episode import SingleAgentEpisode
+
+    from lwmecps.platform.algorithms.q_learning.station_costs import AddStationCostsFromEpisodesToTrainBatch
+
+    episode = SingleAgentEpisode(observations=[0, 1, 2], actions=[0, 1], rewards=[-1.0, -1.0],
+                                 infos=[{}, {"station_cost": [0.5, 0.5]}, {"cost": 1.0}], len_lookback_buffer=0)
+    with pytest.raises(ValueError, match="station_cost.*step 1"):
+        AddStationCostsFromEpisodesToTrainBatch()(rl_module=None, batch={}, episodes=[episode])
