@@ -64,7 +64,7 @@ class EdgeClusterEnv(gym.Env):
     + switch x sum(|replicas_t - replicas_{t-1}|)``; ``latency_ms`` is the mean over all requests
     (failed ones count at the timeout). ``info`` carries ``latency_ms``, ``p95_latency_ms``,
     ``throughput_rps`` (successful req/s), ``success_rate``, ``replicas`` (per node), ``cost`` and more;
-    in simulation also ``station_cost`` (per node): station j's share of the cost, its users' latency
+    also ``station_cost`` (per node): station j's share of the cost, its users' latency
     and failures weighted by their share of the arrivals plus node j's replicas and switches
     (``lwmecps.envs.simulator.NODE_OUT``; the shares sum to ``cost``).
 

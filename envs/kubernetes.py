@@ -228,4 +228,9 @@ def live_step(live: LiveCluster, params: EnvParams, caps: np.ndarray, old: np.nd
     info: dict[str, Any] = {k: float(values[k]) for k in INFO_KEYS}
     info["replicas"] = new.astype(np.int64)
     info["utilisation"] = np.minimum(util, 2.0)
+    # station j's share of the cost, as the simulator's (simulator.NODE_OUT): the shares sum to it
+    share = lam / arr if arr > 0 else np.zeros(n)
+    lat_share = share * lat if arr > 0 else np.full(n, params.base_network_ms / max(n, 1))
+    info["station_cost"] = (w.latency_per_100ms * lat_share / 100 + w.failure * share * fail
+                            + w.replica * new + w.switch * np.abs(new - old))
     return obs, info, ema

@@ -334,7 +334,7 @@ MODEL_TYPES: dict[str, ModelType] = {
         "tod_bins": Param(int, 1, 48, sweepable=False, doc="time-of-day slots of the state (1: no clock)"),
         "credit": Param(str, choices=("shared", "station"), sweepable=False,
                         doc="what a node's table learns from: 'shared', the cluster's reward; 'station', "
-                            "its station's share of the cost (simulated backend)"),
+                            "its station's share of the cost (info['station_cost'])"),
     }, single_learner="each learner would update its own copy of the table from its shard of the batch and "
                       "the copies would diverge (a table has no gradient to all-reduce)"),
 }

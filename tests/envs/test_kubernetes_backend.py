@@ -37,6 +37,7 @@ def test_scale_up_and_down_to_zero_for_real(fake):
     _, _, _, _, sim_info = sim.step(np.array([3, 2, 0, 4]))
     assert set(info) == set(sim_info)  # the same info keys as the simulated backend
     assert info["replicas"].tolist() == [3, 2, 0, 4] and info["switches"] == 2 + 1 + 1 + 3
+    assert info["station_cost"].sum() == pytest.approx(info["cost"], rel=1e-9)  # the shares sum to the cost
     assert 0 < info["success_rate"] < 1  # bs3 has no replica: its requests fail
     assert reward == -info["cost"] and not terminated and not truncated
     assert obs[12] == 0.0 and obs[0] == pytest.approx(3 / 4)

@@ -1,9 +1,10 @@
 """A learner connector piece: each transition's per-station cost shares, from the episodes' infos.
 
-The simulator writes ``info["station_cost"]`` (``lwmecps.envs.simulator.NODE_OUT``) after every
-step; the info after step t (index t + 1 of the episode's infos, as for ``NEXT_OBS``) belongs to
-the transition of step t. A backend that does not write it (the live Kubernetes cluster) cannot
-train with station credit: the piece says so instead of guessing.
+Both backends of ``EdgeClusterEnv`` (the simulator and the live cluster) write
+``info["station_cost"]`` (``lwmecps.envs.simulator.NODE_OUT``) after every step; the info after
+step t (index t + 1 of the episode's infos, as for ``NEXT_OBS``) belongs to the transition of step
+t. An env that does not write it cannot train with station credit: the piece says so instead of
+guessing.
 """
 from __future__ import annotations
 
