@@ -104,7 +104,6 @@ def test_station_costs_sum_to_the_cost_and_stay_local():
         assert info["station_cost"].sum() == pytest.approx(info["cost"], rel=1e-9)
         assert (info["station_cost"] > 0).all()
     # with every node serving its own station, another node's replicas leave station 0's cost alone
-    base, _ = run_interval([2, 2, 2, 2], users=8)
     other, _ = run_interval([2, 1, 4, 3], users=8, prev=[2, 2, 2, 2])
     settled, _ = run_interval([2, 2, 2, 2], users=8, prev=[2, 2, 2, 2])
     assert other["station_cost"][0] == pytest.approx(settled["station_cost"][0], rel=1e-9)

@@ -27,8 +27,8 @@ class AddStationCostsFromEpisodesToTrainBatch(ConnectorV2):
             infos = episode.get_infos(slice(1, len(episode) + 1))
             missing = [i for i, info in enumerate(infos) if "station_cost" not in info]
             if missing:
-                raise ValueError("credit 'station' needs info['station_cost'] from the env (the simulated "
-                                 f"backend writes it); step {missing[0]} of an episode has none")
+                raise ValueError("credit 'station' needs info['station_cost'] from the env (both "
+                                 f"EdgeClusterEnv backends write it); step {missing[0]} of an episode has none")
             self.add_n_batch_items(batch, STATION_COSTS,
                                    items_to_add=[np.asarray(info["station_cost"], dtype=np.float32) for info in infos],
                                    num_items=len(episode), single_agent_episode=episode)

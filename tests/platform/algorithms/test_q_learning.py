@@ -74,8 +74,6 @@ def test_load_bins_and_tod_bins_shape_the_state():
 def test_station_credit_rewards_sum_to_the_shared_reward_and_train(ray_local):
     """Each transition's station shares (info after its step) on the training reward's scale add
     up to that step's reward: the column is aligned with the transitions, not off by one."""
-    from ray.rllib.core.columns import Columns
-
     from lwmecps.platform.algorithms.q_learning.station_costs import (STATION_COSTS,
                                                                      AddStationCostsFromEpisodesToTrainBatch)
     from lwmecps.platform.training.envs import register
