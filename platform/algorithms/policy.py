@@ -12,6 +12,12 @@ class RLModulePolicy(Policy):
     ``forward_inference({obs})`` gives the action distribution's inputs (for ``MultiDiscrete``, the
     concatenated logits); the deterministic version of the module's inference distribution picks
     the action. ``to_env`` maps the module's action to replicas (e.g. an adapter's ``to_replicas``).
+
+    SAC and TQC act through a tanh-squashed Gaussian: their greedy action is ``tanh(loc)`` (the
+    mean action of Haarnoja et al., 2018). RLlib's ``TorchSquashedGaussian.to_deterministic()``
+    returns the *unsquashed* ``loc``, which the continuous adapter would then clip to [-1, 1]: a
+    policy meaning 1 replica (``loc`` -0.8, ``tanh`` -0.66) would run 0 (measured on SAC's held-out
+    days: nodes emptied, 2-4x causal-oracle). ``greedy_action`` squashes it.
     """
 
     name = "rl-module"
@@ -34,7 +40,19 @@ class RLModulePolicy(Policy):
                 action = out[Columns.ACTIONS]
             else:
                 self._dist_cls = self._dist_cls or self.module.get_inference_action_dist_cls()
-                dist = self._dist_cls.from_logits(out[Columns.ACTION_DIST_INPUTS]).to_deterministic()
-                action = dist.sample()
+                action = greedy_action(self._dist_cls.from_logits(out[Columns.ACTION_DIST_INPUTS]))
         action = action[0].cpu().numpy()
         return self.to_env(action) if self.to_env else action.astype(np.int64)
+
+
+def greedy_action(dist):
+    """The deterministic action of an RLlib action distribution: its ``to_deterministic()`` sample,
+    except for a tanh-squashed Gaussian, whose greedy action is its squashed ``loc`` (see
+    ``RLModulePolicy``), rescaled to the distribution's ``[low, high]``."""
+    from ray.rllib.core.distribution.torch.torch_distribution import TorchSquashedGaussian
+
+    if isinstance(dist, TorchSquashedGaussian):
+        import torch
+
+        return (torch.tanh(dist.loc) + 1.0) / 2.0 * (dist.high - dist.low) + dist.low
+    return dist.to_deterministic().sample()
