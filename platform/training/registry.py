@@ -220,12 +220,21 @@ def _sac(p: dict[str, Any]):
     from ray.rllib.algorithms.sac import SACConfig
 
     lr = p.get("learning_rate", 3e-4)
-    return SACConfig().training(
+    config = SACConfig().training(
         actor_lr=lr, critic_lr=lr, alpha_lr=lr, train_batch_size_per_learner=p.get("batch_size", 256),
-        training_intensity=p.get("epochs"), tau=p.get("tau", 0.005),
+        training_intensity=p.get("epochs"), tau=p.get("tau", 0.005), initial_alpha=p.get("initial_alpha", 1.0),
         num_steps_sampled_before_learning_starts=p.get("learning_starts", 1000),
         replay_buffer_config={"type": "PrioritizedEpisodeReplayBuffer", "capacity": 50000},
     ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
+    if p.get("network", "mlp") == "symmetric":  # one shared per-node actor and critic (symmetric_sac.py)
+        from ray.rllib.algorithms.sac.torch.default_sac_torch_rl_module import DefaultSACTorchRLModule
+        from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+
+        from lwmecps.platform.algorithms.symmetric_sac import SymmetricSACCatalog
+
+        config = config.rl_module(rl_module_spec=RLModuleSpec(module_class=DefaultSACTorchRLModule,
+                                                              catalog_class=SymmetricSACCatalog))
+    return config
 
 
 def _td3(p: dict[str, Any]):
@@ -307,6 +316,8 @@ MODEL_TYPES: dict[str, ModelType] = {
     "sac": ModelType("sac", "RLlib SAC on the continuous action adapter", "continuous", _sac, {
         "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
         "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
+        "initial_alpha": Param(float, 1e-6, 10.0, doc="the entropy temperature's start (learnt from there)"),
+        "network": NETWORK,
     }),
     "td3": ModelType("td3", "TD3 (custom RLlib algorithm on SAC's off-policy machinery), continuous adapter",
                      "continuous", _td3, {
@@ -345,7 +356,7 @@ _RLLIB_KEYS = {
                                                                  "train_batch_size")},
     "dqn": {**_REPLAY_KEYS, "learning_rate": ("lr",), "n_step": ("n_step",),
             "target_update_freq": ("target_network_update_freq",)},
-    "sac": {**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr", "alpha_lr")},
+    "sac": {**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr", "alpha_lr"), "initial_alpha": ("initial_alpha",)},
     "tqc": {**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr", "alpha_lr")},
     "td3": {**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr"), "policy_delay": ("policy_delay",),
             "target_noise": ("target_noise",), "exploration_noise": ("exploration_noise",)},
