@@ -61,8 +61,8 @@ def test_ppo_network_parameter():
     assert get_model_type("ppo").resolve({})["network"] == "symmetric"
     with pytest.raises(ParameterError, match="'network'='cnn' is not one of 'symmetric', 'mlp'"):
         get_model_type("ppo").validate({"network": "cnn"})
-    with pytest.raises(ParameterError, match="unknown parameter"):
-        get_model_type("sac").validate({"network": "symmetric"})
+    with pytest.raises(ParameterError, match="unknown parameter"):  # a type without the choice
+        get_model_type("tqc").validate({"network": "symmetric"})
     with pytest.raises(ParameterError, match="'network'='cnn' is not one of 'branched', 'symmetric', 'mlp'"):
         get_model_type("dqn").validate({"network": "cnn"})  # DQN's own choices
     assert get_model_type("dqn").resolve({})["network"] == "symmetric"
