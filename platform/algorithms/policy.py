@@ -16,8 +16,9 @@ class RLModulePolicy(Policy):
     SAC and TQC act through a tanh-squashed Gaussian: their greedy action is ``tanh(loc)`` (the
     mean action of Haarnoja et al., 2018). RLlib's ``TorchSquashedGaussian.to_deterministic()``
     returns the *unsquashed* ``loc``, which the continuous adapter would then clip to [-1, 1]: a
-    policy meaning 1 replica (``loc`` -0.8, ``tanh`` -0.66) would run 0 (measured on SAC's held-out
-    days: nodes emptied, 2-4x causal-oracle). ``greedy_action`` squashes it.
+    policy meaning 1 replica (``loc`` -0.8, ``tanh`` -0.66) would run 0, one meaning 3 would run 4
+    (measured: SAC's validation score 1.94x causal-oracle with the squashed mean, 2.19x before).
+    ``greedy_action`` squashes it.
     """
 
     name = "rl-module"

@@ -10,8 +10,8 @@ clock: ``symmetric.node_inputs``):
 * actor: ``(loc_j, log_std_j) = pi(phi(x_j))``: the tanh-squashed Gaussian of node j's action
   (RLlib's ``TorchSquashedGaussian``: the logits are all ``loc`` then all ``log_std``);
 * critic: ``Q(s, a) = b + sum_j q(psi(x_j, a_j, a_{j-1}, a_{j+1}, mean_k a_k))``: the cost is a sum
-  over nodes, so is its value; node j's term sees its own action, the actions of the nodes its
-  users and its neighbour's users fail over between, and the cluster's mean.
+  over nodes, so is its value; node j's term sees its own action, its ring neighbours' (where
+  users fail over to and from) and the cluster's mean.
 
 Everything else is RLlib's SAC unchanged (losses, temperature, targets, replay); the catalog only
 builds other networks. ``model_config``: ``fcnet_hiddens`` (the shared encoders' widths) and
