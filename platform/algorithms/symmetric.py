@@ -126,7 +126,9 @@ class SymmetricActor(nn.Module):
     def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True):
         super().__init__()
         self.nodes, self.use_time = nodes, use_time
-        self.net = _mlp(NODE_INPUTS, hiddens, 1, last_gain=1.0)
+        # a near-zero first output (2 replicas of 4), far from the tanh's flat ends: with gain 1 the
+        # actor saturated early and stopped moving (its greedy policy never changed in 240 s)
+        self.net = _mlp(NODE_INPUTS, hiddens, 1, last_gain=0.01)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.net(node_inputs(obs, self.nodes, self.use_time)).squeeze(-1))
