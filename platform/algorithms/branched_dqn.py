@@ -78,11 +78,11 @@ class NodeEncoder(nn.Module):
     """``h_j = phi(x_j)``: one MLP shared by the nodes over each node's inputs ``x_j``
     (``lwmecps.platform.algorithms.symmetric.node_inputs``); ``ENCODER_OUT`` is ``(B, n, hidden)``."""
 
-    def __init__(self, nodes: int, hiddens: list[int], use_time: bool):
+    def __init__(self, nodes: int, hiddens: list[int], use_time: bool, extra_inputs: int = 0):
         super().__init__()
         self.nodes, self.use_time = nodes, use_time
         layers: list[nn.Module] = []
-        width = NODE_INPUTS
+        width = NODE_INPUTS + extra_inputs  # extra: per-node inputs a subclass appends (SAC's actions)
         for out in hiddens:
             layers += [nn.Linear(width, out), nn.ReLU()]
             width = out

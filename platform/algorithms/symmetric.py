@@ -45,6 +45,7 @@ from lwmecps.envs.simulator import OBS_PER_NODE
 
 TIME_FEATURES = 2
 NODE_INPUTS = 4 * OBS_PER_NODE + TIME_FEATURES  # width of one node's input x_j (module docstring)
+ACTION_INPUTS = 4  # a critic's per-node action inputs: a_j, a_{j-1}, a_{j+1}, mean a (node_actions)
 
 
 def check_observation(shape, nodes: int) -> None:
@@ -75,6 +76,13 @@ def node_inputs(obs: torch.Tensor, nodes: int, use_time: bool = True) -> torch.T
     prev, nxt = torch.roll(per, 1, dims=1), torch.roll(per, -1, dims=1)
     mean = per.mean(dim=1, keepdim=True).expand(-1, nodes, -1)
     return torch.cat([per, prev, nxt, mean, clock[:, None, :].expand(-1, nodes, -1)], dim=-1)
+
+
+def node_actions(actions: torch.Tensor) -> torch.Tensor:
+    """``(B, n)`` actions -> ``(B, n, ACTION_INPUTS)``: node j's own, its ring neighbours' and the mean."""
+    n = actions.shape[1]
+    return torch.stack([actions, torch.roll(actions, 1, dims=1), torch.roll(actions, -1, dims=1),
+                        actions.mean(dim=1, keepdim=True).expand(-1, n)], dim=-1)
 
 
 class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
@@ -141,13 +149,11 @@ class SymmetricCritic(nn.Module):
     def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True):
         super().__init__()
         self.nodes, self.use_time = nodes, use_time
-        self.net = _mlp(NODE_INPUTS + 4, hiddens, 1, last_gain=1.0)
+        self.net = _mlp(NODE_INPUTS + ACTION_INPUTS, hiddens, 1, last_gain=1.0)
         self.bias = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         width = self.nodes * OBS_PER_NODE + TIME_FEATURES
         obs, act = x[:, :width], x[:, width:]
-        acts = torch.stack([act, torch.roll(act, 1, dims=1), torch.roll(act, -1, dims=1),
-                            act.mean(dim=1, keepdim=True).expand(-1, self.nodes)], dim=-1)
-        per_node = self.net(torch.cat([node_inputs(obs, self.nodes, self.use_time), acts], dim=-1))
+        per_node = self.net(torch.cat([node_inputs(obs, self.nodes, self.use_time), node_actions(act)], dim=-1))
         return per_node.squeeze(-1).sum(dim=-1, keepdim=True) + self.bias

@@ -27,30 +27,14 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.core.models.base import ENCODER_OUT
 
 from .branched_dqn import NodeEncoder, NodeValue
-from .symmetric import NODE_INPUTS, check_observation, node_inputs
-
-ACTION_INPUTS = 4  # a_j, a_{j-1}, a_{j+1}, mean a
+from .symmetric import ACTION_INPUTS, check_observation, node_actions, node_inputs
 
 
-def node_actions(actions: torch.Tensor) -> torch.Tensor:
-    """``(B, n)`` actions -> ``(B, n, 4)``: node j's own, its ring neighbours' and the mean action."""
-    n = actions.shape[1]
-    return torch.stack([actions, torch.roll(actions, 1, dims=1), torch.roll(actions, -1, dims=1),
-                        actions.mean(dim=1, keepdim=True).expand(-1, n)], dim=-1)
-
-
-class NodeActionEncoder(nn.Module):
+class NodeActionEncoder(NodeEncoder):
     """``h_j = psi(x_j, node_actions(a)_j)``: the critics' encoder, one MLP shared by the nodes."""
 
     def __init__(self, nodes: int, hiddens: list[int], use_time: bool):
-        super().__init__()
-        self.nodes, self.use_time = nodes, use_time
-        layers: list[nn.Module] = []
-        width = NODE_INPUTS + ACTION_INPUTS
-        for out in hiddens:
-            layers += [nn.Linear(width, out), nn.ReLU()]
-            width = out
-        self.net = nn.Sequential(*layers)
+        super().__init__(nodes, hiddens, use_time, extra_inputs=ACTION_INPUTS)
 
     def forward(self, batch: dict) -> dict:
         x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time)
