@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import yaml
 
+from . import builders
 from .callbacks import EpisodeMetricsCallback
 from .envs import ENV_NAME
 
@@ -174,117 +175,6 @@ def _common(config, p: dict[str, Any], env_config: dict[str, Any], seed: int, ve
     return config
 
 
-def _ppo(p: dict[str, Any]):
-    from ray.rllib.algorithms.ppo import PPOConfig
-
-    config = PPOConfig().training(
-        lr=p.get("learning_rate", 3e-4), minibatch_size=p.get("batch_size", 256), num_epochs=p.get("epochs", 6),
-        train_batch_size_per_learner=p.get("train_batch_size", 2304), lambda_=p.get("lambda", 0.95),
-        # returns are ~ -600 per day: an unclipped value loss (RLlib's default clip of 10 pinned it)
-        vf_clip_param=1e4, entropy_coeff=p.get("entropy_coeff", 0.0),
-    )
-    if p.get("network", "mlp") == "symmetric":  # one shared per-node network (algorithms/symmetric.py)
-        from ray.rllib.core.rl_module.rl_module import RLModuleSpec
-
-        from lwmecps.platform.algorithms.symmetric import SymmetricNodeModule
-
-        return config.rl_module(rl_module_spec=RLModuleSpec(module_class=SymmetricNodeModule,
-                                                            model_config={"hiddens": [64, 64]}))
-    return config.rl_module(model_config={"fcnet_hiddens": [64, 64]})
-
-
-def _dqn(p: dict[str, Any]):
-    from ray.rllib.algorithms.dqn import DQNConfig
-
-    config = DQNConfig().training(
-        lr=p.get("learning_rate", 5e-4), train_batch_size_per_learner=p.get("batch_size", 64),
-        training_intensity=p.get("epochs"), n_step=p.get("n_step", 1), double_q=True, dueling=True,
-        num_steps_sampled_before_learning_starts=p.get("learning_starts", 1000),
-        target_network_update_freq=p.get("target_update_freq", 500),
-        replay_buffer_config={"type": "PrioritizedEpisodeReplayBuffer", "capacity": 50000},
-    ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
-    if p.get("network", "mlp") in ("branched", "symmetric"):  # per-node advantages (algorithms/branched_dqn.py)
-        from ray.rllib.algorithms.dqn.torch.default_dqn_torch_rl_module import DefaultDQNTorchRLModule
-        from ray.rllib.core.rl_module.rl_module import RLModuleSpec
-
-        from lwmecps.platform.algorithms import branched_dqn
-
-        catalog = (branched_dqn.SymmetricDQNCatalog if p["network"] == "symmetric"
-                   else branched_dqn.BranchedDQNCatalog)
-        config = config.rl_module(rl_module_spec=RLModuleSpec(module_class=DefaultDQNTorchRLModule,
-                                                              catalog_class=catalog))
-    return config
-
-
-def _sac(p: dict[str, Any]):
-    from ray.rllib.algorithms.sac import SACConfig
-
-    lr = p.get("learning_rate", 3e-4)
-    config = SACConfig().training(
-        actor_lr=lr, critic_lr=lr, alpha_lr=lr, train_batch_size_per_learner=p.get("batch_size", 256),
-        training_intensity=p.get("epochs"), tau=p.get("tau", 0.005), initial_alpha=p.get("initial_alpha", 1.0),
-        num_steps_sampled_before_learning_starts=p.get("learning_starts", 1000),
-        replay_buffer_config={"type": "PrioritizedEpisodeReplayBuffer", "capacity": 50000},
-    ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
-    if p.get("network", "mlp") == "symmetric":  # one shared per-node actor and critic (symmetric_sac.py)
-        from ray.rllib.algorithms.sac.torch.default_sac_torch_rl_module import DefaultSACTorchRLModule
-        from ray.rllib.core.rl_module.rl_module import RLModuleSpec
-
-        from lwmecps.platform.algorithms.symmetric_sac import SymmetricSACCatalog
-
-        config = config.rl_module(rl_module_spec=RLModuleSpec(module_class=DefaultSACTorchRLModule,
-                                                              catalog_class=SymmetricSACCatalog))
-    return config
-
-
-def _td3(p: dict[str, Any]):
-    from lwmecps.platform.algorithms.td3 import TD3Config
-
-    lr = p.get("learning_rate", 3e-4)
-    return TD3Config().training(
-        actor_lr=lr, critic_lr=lr, train_batch_size_per_learner=p.get("batch_size", 256),
-        training_intensity=p.get("epochs"), tau=p.get("tau", 0.005), policy_delay=p.get("policy_delay", 2),
-        target_noise=p.get("target_noise", 0.2), exploration_noise=p.get("exploration_noise", 0.1),
-        num_steps_sampled_before_learning_starts=p.get("learning_starts", 1000),
-    ).rl_module(model_config={"fcnet_hiddens": [128, 128], "network": p.get("network", "mlp")})
-
-
-def _q_learning(p: dict[str, Any]):
-    from lwmecps.platform.algorithms.q_learning import QLearningConfig
-
-    return QLearningConfig().training(
-        lr=p.get("learning_rate", 0.1), train_batch_size_per_learner=p.get("batch_size", 2304),
-        num_epochs=p.get("epochs", 1), epsilon_start=p.get("epsilon_start", 1.0),
-        epsilon_end=p.get("epsilon_end", 0.05), epsilon_decay_steps=p.get("epsilon_decay_steps", 100_000),
-        credit=p.get("credit", "shared"),
-    ).rl_module(model_config={"tod_bins": p.get("tod_bins", 8), "load_bins": p.get("load_bins")})
-
-
-def _appo(p: dict[str, Any]):
-    from ray.rllib.algorithms.appo import APPOConfig
-
-    return APPOConfig().training(lr=p.get("learning_rate", 5e-4), train_batch_size_per_learner=p.get(
-        "train_batch_size", 2304), vf_loss_coeff=0.5).rl_module(model_config={"fcnet_hiddens": [64, 64]})
-
-
-def _impala(p: dict[str, Any]):
-    from ray.rllib.algorithms.impala import IMPALAConfig
-
-    return IMPALAConfig().training(lr=p.get("learning_rate", 5e-4), train_batch_size_per_learner=p.get(
-        "train_batch_size", 2304), vf_loss_coeff=0.5).rl_module(model_config={"fcnet_hiddens": [64, 64]})
-
-
-def _tqc(p: dict[str, Any]):
-    from ray.rllib.algorithms.tqc import TQCConfig
-
-    lr = p.get("learning_rate", 3e-4)
-    return TQCConfig().training(
-        actor_lr=lr, critic_lr=lr, alpha_lr=lr, train_batch_size_per_learner=p.get("batch_size", 256),
-        training_intensity=p.get("epochs"), num_steps_sampled_before_learning_starts=p.get("learning_starts", 1000),
-        replay_buffer_config={"type": "EpisodeReplayBuffer", "capacity": 50000},
-    ).rl_module(model_config={"fcnet_hiddens": [128, 128]})
-
-
 _ON_POLICY_KEYS = {"learning_rate": ("lr",), "discount_factor": ("gamma",), "batch_size": ("minibatch_size",),
                    "epochs": ("num_epochs",), "lambda": ("lambda",), "entropy_coeff": ("entropy_coeff",),
                    "train_batch_size": ("_train_batch_size_per_learner",)}
@@ -296,14 +186,14 @@ NETWORK = Param(str, choices=("symmetric", "mlp"), sweepable=False,
                 doc="'symmetric': one network shared by the nodes, each deciding from its own, its ring "
                     "neighbours' and the mean load; 'mlp': one MLP over the whole observation")
 MODEL_TYPES: dict[str, ModelType] = {
-    "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, _ppo, {
+    "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, builders.ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
         "entropy_coeff": Param(float, 0.0, 1.0, doc="entropy bonus"),
         "train_batch_size": Param(int, 64, 100000, doc="env steps per training iteration"),
         "network": NETWORK,
     }),
     "dqn": ModelType("dqn", "RLlib DQN (double, dueling, prioritised replay) on the flattened action", "flat",
-                     _dqn, {
+                     builders.dqn, {
                          "n_step": Param(int, 1, 20, doc="n-step returns"),
                          "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
                          "target_update_freq": Param(int, 1, 1_000_000, doc="env steps between target syncs"),
@@ -313,14 +203,14 @@ MODEL_TYPES: dict[str, ModelType] = {
                                               "network shared by the nodes; 'mlp': one advantage per "
                                               "joint action"),
                      }),
-    "sac": ModelType("sac", "RLlib SAC on the continuous action adapter", "continuous", _sac, {
+    "sac": ModelType("sac", "RLlib SAC on the continuous action adapter", "continuous", builders.sac, {
         "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
         "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
         "initial_alpha": Param(float, 1e-6, 10.0, doc="the entropy temperature's start (learnt from there)"),
         "network": NETWORK,
     }),
     "td3": ModelType("td3", "TD3 (custom RLlib algorithm on SAC's off-policy machinery), continuous adapter",
-                     "continuous", _td3, {
+                     "continuous", builders.td3, {
                          "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
                          "policy_delay": Param(int, 1, 100, doc="critic updates per actor update"),
                          "target_noise": Param(float, 0.0, 1.0, doc="target policy smoothing sigma"),
@@ -328,14 +218,14 @@ MODEL_TYPES: dict[str, ModelType] = {
                          "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
                          "network": NETWORK,
                      }),
-    "appo": ModelType("appo", "RLlib APPO (asynchronous PPO), MultiDiscrete actions", None, _appo, {
+    "appo": ModelType("appo", "RLlib APPO (asynchronous PPO), MultiDiscrete actions", None, builders.appo, {
         "train_batch_size": Param(int, 64, 100000, doc="env steps per learner update")}),
-    "impala": ModelType("impala", "RLlib IMPALA, MultiDiscrete actions", None, _impala, {
+    "impala": ModelType("impala", "RLlib IMPALA, MultiDiscrete actions", None, builders.impala, {
         "train_batch_size": Param(int, 64, 100000, doc="env steps per learner update")}),
     "tqc": ModelType("tqc", "RLlib TQC (truncated quantile critics) on the continuous action adapter",
-                     "continuous", _tqc, {"learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning")}),
+                     "continuous", builders.tqc, {"learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning")}),
     "q_learning": ModelType("q_learning", "tabular Q-learning per node on a discretised state (custom RLlib "
-                            "algorithm)", None, _q_learning, {
+                            "algorithm)", None, builders.q_learning, {
         "epsilon_start": Param(float, 0.0, 1.0, doc="exploration rate at the start"),
         "epsilon_end": Param(float, 0.0, 1.0, doc="exploration rate after the decay"),
         "epsilon_decay_steps": Param(int, 1, 100_000_000, doc="env steps of linear epsilon decay"),
