@@ -90,7 +90,8 @@ def q_learning(p: dict[str, Any]):
         num_epochs=p.get("epochs", 1), epsilon_start=p.get("epsilon_start", 1.0),
         epsilon_end=p.get("epsilon_end", 0.05), epsilon_decay_steps=p.get("epsilon_decay_steps", 100_000),
         credit=p.get("credit", "shared"),
-    ).rl_module(model_config={"tod_bins": p.get("tod_bins", 8), "load_bins": p.get("load_bins")})
+    ).rl_module(model_config={"tod_bins": p.get("tod_bins", 8), "load_bins": p.get("load_bins"),
+                              "replica_state": p.get("replica_state", True)})
 
 
 def appo(p: dict[str, Any]):

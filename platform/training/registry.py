@@ -233,6 +233,7 @@ MODEL_TYPES: dict[str, ModelType] = {
         "load_bins": Param(int, 1, 64, sweepable=False,
                            doc="equal bins of a node's load in [0, 1) of its capacity (unset: 6 fixed bins)"),
         "tod_bins": Param(int, 1, 48, sweepable=False, doc="time-of-day slots of the state (1: no clock)"),
+        "replica_state": Param(bool, sweepable=False, doc="whether a node's current replicas are part of its state"),
         "credit": Param(str, choices=("shared", "station"), sweepable=False,
                         doc="what a node's table learns from: 'shared', the cluster's reward; 'station', "
                             "its station's share of the cost (info['station_cost'])"),

@@ -33,3 +33,13 @@ def test_bad_parameter_sets_are_refused_before_any_training(args, message):
                          text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
     assert out.returncode == 2, out.stdout + out.stderr
     assert message in " ".join(out.stderr.split())
+
+
+def test_bench_train_help_states_the_budgets_the_benchmark_uses():
+    from lwmecps.platform.bench.train_quality import DEFAULT_BUDGET_S
+
+    out = subprocess.run([LWMECPS, "bench", "train", "--help"], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "COLUMNS": "200"})
+    text = " ".join(out.stdout.split())
+    for model_type, seconds in DEFAULT_BUDGET_S.items():
+        assert f"{model_type} {seconds:g}" in text, (model_type, seconds)

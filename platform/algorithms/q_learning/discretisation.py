@@ -1,15 +1,17 @@
 """The documented discretisation of ``EdgeClusterEnv`` observations for tabular Q-learning.
 
 Q-learning here is factored per node (bounded memory): node j's state is
-``(load bin, current replicas, time-of-day bin)`` and its action its own replica count, all nodes
-sharing the cluster's reward (independent learners). The load bin is read from the normalised
+``(load bin, current replicas, time-of-day bin)`` (``replica_state`` False: ``(load bin, time-of-day
+bin)``) and its action its own replica count (independent learners; what each learns from: the
+learner's ``credit``). The load bin is read from the normalised
 arrivals ``obs[6j+1]`` (arrivals / the node's full service rate): by default 6 bins with edges at
 0.1, 0.2, 0.35, 0.5, 0.75 (``LOAD_EDGES``); with ``load_bins = B`` instead ``B`` equal bins of
 [0, 1) (edges ``1/B, ..., (B-1)/B``; the last one also takes overload). ``tod_bins`` slots of the
 day (1: the state has no clock, so the table reads only the load; the module's default is 8
 three-hour slots, ``configs/algorithms/q_learning.yaml`` sets 1). With 6 load bins, ``max + 1 = 5``
 replica levels and ``tod_bins = 1``, a node's table holds 6 x 5 x 1 states x 5 actions = 150 values
-(600 for the 4-node groups; 4 800 with 8 slots), whatever the episode count.
+(600 for the 4-node groups; 4 800 with 8 slots), whatever the episode count; the defaults of
+``configs/algorithms/q_learning.yaml`` (12 load bins, no replicas, no clock) make it 12 x 5 = 60.
 """
 from __future__ import annotations
 
@@ -30,16 +32,23 @@ def load_edges(load_bins: int | None = None) -> tuple[float, ...]:
     return tuple(i / load_bins for i in range(1, int(load_bins)))
 
 
-def state_count(levels: int, load_bins: int = len(LOAD_EDGES) + 1, tod_bins: int = 8) -> int:
-    return load_bins * levels * tod_bins
+def state_count(levels: int, load_bins: int = len(LOAD_EDGES) + 1, tod_bins: int = 8,
+                replica_state: bool = True) -> int:
+    return load_bins * (levels if replica_state else 1) * tod_bins
 
 
 def state_index(obs: torch.Tensor, n_nodes: int, levels: int, tod_bins: int = 8,
-                edges: Sequence[float] = LOAD_EDGES) -> torch.Tensor:
-    """Per-node state indices, shape (batch, n_nodes), from observations (batch, 6 n + 2)."""
+                edges: Sequence[float] = LOAD_EDGES, replica_state: bool = True) -> torch.Tensor:
+    """Per-node state indices, shape (batch, n_nodes), from observations (batch, 6 n + 2).
+
+    ``replica_state`` False leaves the node's current replicas out of the state (``levels`` times
+    fewer states, each visited ``levels`` times as often).
+    """
     per_node = obs[:, : 6 * n_nodes].reshape(obs.shape[0], n_nodes, 6)
     edges = torch.tensor(tuple(edges), dtype=obs.dtype, device=obs.device)
     load_bin = torch.bucketize(per_node[..., 1].contiguous(), edges)
+    if not replica_state:
+        levels = 1
     replicas = torch.clamp(torch.round(per_node[..., 0] * (levels - 1)).long(), 0, levels - 1)
     angle = torch.atan2(obs[:, 6 * n_nodes], obs[:, 6 * n_nodes + 1]) % (2 * math.pi)
     tod = torch.clamp((angle / (2 * math.pi) * tod_bins).long(), 0, tod_bins - 1)

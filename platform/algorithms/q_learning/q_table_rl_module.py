@@ -29,12 +29,13 @@ class QTableRLModule(TorchRLModule):
         self.n_nodes, self.levels = len(nvec), nvec[0]
         self.tod_bins = int(self.model_config.get("tod_bins", 8))
         self.edges = load_edges(self.model_config.get("load_bins"))
-        states = state_count(self.levels, len(self.edges) + 1, self.tod_bins)
+        self.replica_state = bool(self.model_config.get("replica_state", True))
+        states = state_count(self.levels, len(self.edges) + 1, self.tod_bins, self.replica_state)
         self.q = nn.Parameter(torch.zeros(self.n_nodes, states, self.levels))
         self.register_buffer("epsilon", torch.tensor(1.0))
 
     def _values(self, obs: torch.Tensor) -> torch.Tensor:
-        s = state_index(obs.float(), self.n_nodes, self.levels, self.tod_bins, self.edges)  # (B, n)
+        s = self.state_indices(obs)  # (B, n)
         nodes = torch.arange(self.n_nodes, device=obs.device).expand_as(s)
         return self.q[nodes, s]  # (B, n, levels)
 
@@ -57,4 +58,4 @@ class QTableRLModule(TorchRLModule):
         return out
 
     def state_indices(self, obs: torch.Tensor) -> torch.Tensor:
-        return state_index(obs.float(), self.n_nodes, self.levels, self.tod_bins, self.edges)
+        return state_index(obs.float(), self.n_nodes, self.levels, self.tod_bins, self.edges, self.replica_state)

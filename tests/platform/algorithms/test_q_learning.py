@@ -54,7 +54,7 @@ def test_discretisation_is_bounded_and_reads_the_observation():
     assert states.min() >= 0 and states.max() < state_count(5)
     assert len(torch.unique(states)) > 50  # the state moves with load, replicas and time of day
     assert state_count(5) * 5 * 4 == 4800  # table entries for the 4-node groups with 8 time slots
-    assert state_count(5, tod_bins=1) * 5 * 4 == 600  # and with none (the default of configs/algorithms)
+    assert state_count(5, tod_bins=1) * 5 * 4 == 600  # and with no clock
 
 
 def test_load_bins_and_tod_bins_shape_the_state():
@@ -69,6 +69,10 @@ def test_load_bins_and_tod_bins_shape_the_state():
     s = state_index(obs, 2, 5, tod_bins=1, edges=load_edges(4))
     assert s.tolist() == [[1 * 5, 3 * 5], [2 * 5, 0]]  # (load bin x levels + replicas) x 1 slot + 0
     assert (state_index(obs, 2, 5, tod_bins=4, edges=load_edges(4)) % 4)[:, 0].tolist() == [1, 3]
+    obs[:, 0] = 0.5  # node 0 runs 2 of 4 replicas: in the state, unless replica_state is off
+    assert state_index(obs, 2, 5, tod_bins=1, edges=load_edges(4))[:, 0].tolist() == [1 * 5 + 2, 2 * 5 + 2]
+    assert state_index(obs, 2, 5, tod_bins=1, edges=load_edges(4), replica_state=False).tolist() == [[1, 3], [2, 0]]
+    assert state_count(5, 4, 1, replica_state=False) == 4
 
 
 def test_station_credit_rewards_sum_to_the_shared_reward_and_train(ray_local):
