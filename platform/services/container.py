@@ -7,6 +7,7 @@ from .groups import GroupService
 from .metrics import MetricsService
 from .models import ModelService
 from .reconcile import ReconcileService
+from .replay import ReplayService
 from .sweeps import SweepService
 from .tasks import TaskService
 
@@ -28,6 +29,7 @@ class Services:
         self.tasks = TaskService(self.store, settings, _scheduler)
         self.models = ModelService(self.store, settings)
         self.reconcile = ReconcileService(self.store, settings, self.tasks)
+        self.replay = ReplayService(self.store, settings, self.models)
         self.metrics = MetricsService(self.store, settings, self.models)
         self.sweeps = SweepService(self.store, settings)
         self.groups = GroupService(self.store)

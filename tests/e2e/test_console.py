@@ -124,6 +124,18 @@ def test_train_watch_deploy_predict_cancel(console, page):
                            "return c && c.data.datasets[0].data.some(v => v > 0); }", timeout=60_000)
     shot(page, "3-models-and-serving-metrics")
 
+    # its day replayed beside the baselines: per-node replicas with the load, cost, totals
+    page.click(f"{row} button.replay")
+    page.wait_for_selector("#replay-totals tr[data-run=causal-oracle]", timeout=180_000)
+    runs = page.eval_on_selector_all("#replay-totals tbody tr", "rows => rows.map(r => r.dataset.run)")
+    assert runs == ["policy", "hpa", "best-static", "causal-oracle"], runs
+    labels = page.evaluate("() => window.lwmecpsCharts['chart-r-replicas'].data.datasets.map(d => d.label)")
+    assert labels[:4] == runs and labels[4].startswith("load of bs1"), labels
+    assert points(page, "chart-r-replicas") == 288 and points(page, "chart-r-cost") == 288
+    page.select_option("#replay-node", "2")
+    assert page.evaluate("() => window.lwmecpsCharts['chart-r-replicas'].data.datasets[4].label").startswith("load of bs3")
+    shot(page, "3b-model-replay")
+
     # a second training, cancelled with its button
     page.click("#nav button[data-view=training]")
     page.fill("#train-form input[name=name]", "console-long")

@@ -1,4 +1,4 @@
-"""/api/v1/models: list, read, archive, delete, deploy, undeploy, predict and serving metrics."""
+"""/api/v1/models: list, read, archive, delete, deploy, undeploy, predict, serving metrics and replay."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -10,6 +10,7 @@ from lwmecps.platform.store import MODEL_STATUSES
 from ..deps import AdminRole, ReadRole, ServicesDep
 from ..schemas_models import (DeployRequest, DeployResponse, ModelList, ModelMetricsOut, ModelOut, PredictRequest,
                               PredictResponse, model_out)
+from ..schemas_replay import ReplayOut
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -72,3 +73,17 @@ def model_metrics(model_id: str, services: ServicesDep, _: ReadRole,
                   interval: Annotated[str | None, Query(description="1m, 5m or 1h; default 1m")] = None):
     """Serving metrics per interval, from the samples the replicas record."""
     return services.metrics.model(model_id, start_time, end_time, interval)
+
+
+@router.get("/{model_id}/replay", response_model=ReplayOut)
+def replay_model(model_id: str, services: ServicesDep, _: ReadRole,
+                 group_id: Annotated[str | None, Query(description="workload group; default the model's")] = None,
+                 seed: Annotated[int, Query(description="the day's seed (users and noise)")] = 0,
+                 baselines: Annotated[str | None, Query(description="comma-separated: hpa, hpa-tuned, best-static, "
+                                                                     "static-trained, causal-oracle, oracle-plan, "
+                                                                     "random, static-<k>; default "
+                                                                     "hpa,best-static,causal-oracle")] = None):
+    """One simulated day from midnight, the model and each baseline on the very same workload: per
+    interval the replicas and load per node, cost and latency; totals per run. 400 for an unknown
+    group or baseline or a group of another node shape (before any work)."""
+    return services.replay.replay(model_id, group_id, seed, baselines)

@@ -151,7 +151,7 @@ async function refreshModels() {
       <td>${m.status === "archived" ? "" : '<button class="deploy">Deploy</button>'}
           ${m.status === "deployed" ? '<button class="undeploy">Undeploy</button>' : ""}
           ${m.status === "trained" ? '<button class="archive">Archive</button>' : ""}
-          <button class="metrics">Metrics</button></td>
+          <button class="metrics">Metrics</button> <button class="replay" data-group="${esc(m.group_id)}">Replay</button></td>
     </tr>`).join("");
   $("#models-prev").disabled = list.page <= 1;
   $("#models-next").disabled = list.page * list.per_page >= list.total;
@@ -169,6 +169,62 @@ async function refreshModelMetrics() {
   setSeries("chart-m-throughput", "predicts per second", "#2563eb", m.throughput.timestamps.map(shortTime), m.throughput.values);
   setSeries("chart-m-cpu", "CPU (share of request)", "#7c3aed", m.resource_usage.cpu.timestamps.map(shortTime), m.resource_usage.cpu.values);
   setSeries("chart-m-memory", "memory (share of request)", "#059669", m.resource_usage.memory.timestamps.map(shortTime), m.resource_usage.memory.values);
+}
+
+// ---- replay: the model's day beside baselines (GET /models/{id}/replay) --------------------------
+const RUN_COLORS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#be185d", "#4b5563"];
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function multiChart(id, labels, datasets, scales) {
+  if (charts[id]) charts[id].destroy();
+  charts[id] = new Chart(document.getElementById(id), {
+    type: "line", data: { labels, datasets },
+    options: { animation: false, maintainAspectRatio: false, plugins: { legend: { display: true } },
+               scales: { x: { ticks: { maxTicksLimit: 8 } }, ...scales } },
+  });
+  return charts[id];
+}
+
+const hourLabel = (h) => `${String(Math.floor(h)).padStart(2, "0")}:${String(Math.round((h % 1) * 60)).padStart(2, "0")}`;
+
+function drawReplay() {
+  const r = state.replay;
+  if (!r) return;
+  const j = Number($("#replay-node").value || 0);
+  const names = Object.keys(r.runs);
+  const labels = r.time_h.map(hourLabel);
+  const style = (name, i) => ({ label: name, borderColor: RUN_COLORS[i % RUN_COLORS.length], backgroundColor: RUN_COLORS[i % RUN_COLORS.length],
+                                borderWidth: name === "policy" ? 2.5 : 1.5, pointRadius: 0, stepped: true });
+  multiChart("chart-r-replicas", labels, [
+    ...names.map((name, i) => ({ ...style(name, i), data: r.runs[name].replicas.map((row) => row[j]), yAxisID: "y" })),
+    { label: `load of ${r.nodes[j]} (policy's run)`, data: r.runs.policy.load.map((row) => row[j]), borderColor: "#9ca3af",
+      backgroundColor: "#9ca3af", borderDash: [4, 3], borderWidth: 1.5, pointRadius: 0, yAxisID: "load" },
+  ], { y: { title: { display: true, text: `replicas on ${r.nodes[j]}` }, min: 0, ticks: { stepSize: 1 } },
+       load: { position: "right", min: 0, title: { display: true, text: "load (1 = node capacity)" }, grid: { drawOnChartArea: false } } });
+  multiChart("chart-r-cost", labels, names.map((name, i) => ({ ...style(name, i), stepped: false, data: r.runs[name].cost })),
+             { y: { title: { display: true, text: "cost per interval" }, min: 0 } });
+  const base = r.runs.policy.total_cost;
+  $("#replay-totals tbody").innerHTML = names.map((name) => {
+    const run = r.runs[name];
+    const replicas = mean(run.replicas.map((row) => row.reduce((a, b) => a + b, 0)));
+    return `<tr data-run="${esc(name)}"><td>${esc(name)}</td><td>${run.total_cost.toFixed(2)}</td><td>${run.mean_cost.toFixed(3)}</td>
+      <td>${(run.total_cost / base).toFixed(3)}</td><td>${mean(run.latency_ms).toFixed(1)}</td><td>${replicas.toFixed(2)}</td></tr>`;
+  }).join("");
+}
+
+async function runReplay(form) {
+  const f = new FormData(form);
+  const q = `group_id=${encodeURIComponent(f.get("group_id"))}&seed=${Number(f.get("seed"))}&baselines=${encodeURIComponent(f.get("baselines"))}`;
+  $("#model-replay-title").textContent = `Replay: ${state.replayName} on ${f.get("group_id")}, day ${f.get("seed")} (running...)`;
+  try {
+    state.replay = await api(`/models/${state.replayId}/replay?${q}`);
+    $("#replay-node").innerHTML = state.replay.nodes.map((n, i) => `<option value="${i}">${esc(n)}</option>`).join("");
+    $("#model-replay-title").textContent = `Replay: ${state.replayName} on ${state.replay.group_id}, day ${state.replay.seed}`;
+    drawReplay();
+  } catch (err) {
+    $("#model-replay-title").textContent = `Replay: ${state.replayName}`;
+    flash(err.message, true);
+  }
 }
 
 async function refreshSystem() {
@@ -258,12 +314,20 @@ function wire() {
       act(() => api(`/models/${id}/undeploy`, { method: "POST" }), "undeployed");
     } else if (e.target.classList.contains("archive")) {
       act(() => api(`/models/${id}/archive`, { method: "POST" }), "archived");
+    } else if (e.target.classList.contains("replay")) {
+      state.replayId = id;
+      state.replayName = row.dataset.name;
+      $("#model-replay").hidden = false;
+      $("#replay-form").elements.group_id.value = e.target.dataset.group;
+      runReplay($("#replay-form"));
     } else if (e.target.classList.contains("metrics")) {
       state.modelId = id;
       $("#model-metrics-title").textContent = `Serving metrics: ${row.dataset.name}`;
       refreshModels().catch((err) => flash(err.message, true));
     }
   });
+  $("#replay-form").addEventListener("submit", (e) => { e.preventDefault(); runReplay(e.target); });
+  $("#replay-node").addEventListener("change", drawReplay);
   $("#deploy-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const f = new FormData(e.target);
