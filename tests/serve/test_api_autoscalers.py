@@ -1,0 +1,121 @@
+"""/api/v1/autoscalers on a real Ray Serve: a deployed policy shadowing HPA, then running the twin."""
+import time
+
+import pytest
+
+from .conftest import add_trained_model, make_api, snapshot
+
+pytestmark = pytest.mark.timeout(600)
+MISSING = "0123456789abcdef01234567"
+
+
+@pytest.fixture(scope="module")
+def served(ray_local, nx_uri, tmp_path_factory, ppo_checkpoint):
+    """The API with Serve up and one deployed PPO policy."""
+    from ray import serve
+
+    serve.start(proxy_location="Disabled")
+    api = make_api(nx_uri, tmp_path_factory.mktemp("autoscalers"))
+    _, model = add_trained_model(api.services, ppo_checkpoint, "autoscaled")
+    r = api.post(f"/api/v1/models/{model}/deploy", json={"replicas": 1, "resources": {"cpu": "1", "memory": "512Mi"}},
+                 headers=api.admin)
+    assert r.status_code == 202, r.text
+    wait(lambda: api.get(f"/api/v1/models/{model}", headers=api.read).json()["status"] == "deployed", 180)
+    _, idle = add_trained_model(api.services, ppo_checkpoint, "not-deployed")
+    yield api, model, idle
+    for a in api.get("/api/v1/autoscalers?status=running", headers=api.read).json()["autoscalers"]:
+        api.post(f"/api/v1/autoscalers/{a['autoscaler_id']}/stop", headers=api.admin)
+    api.post(f"/api/v1/models/{model}/undeploy", headers=api.admin)
+    serve.shutdown()
+
+
+def wait(predicate, timeout=120.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if value := predicate():
+            return value
+        time.sleep(0.25)
+    raise AssertionError("timed out")
+
+
+FAST = {"kind": "simulated", "speed": 600}  # one 5-minute interval every 0.5 s
+
+
+def test_shadow_then_active_on_the_twin(served):
+    api, model, _ = served
+    r = api.post("/api/v1/autoscalers", json={"model_id": model, "mode": "shadow", "target": FAST}, headers=api.admin)
+    assert r.status_code == 201, r.text
+    shadow = r.json()
+    assert shadow["status"] == "running" and shadow["target"]["group_id"] == "profile-a" and shadow["mode"] == "shadow"
+    sid = shadow["autoscaler_id"]
+    got = wait(lambda: (a := api.get(f"/api/v1/autoscalers/{sid}", headers=api.read).json())["summary"]["steps"] >= 4
+               and a)
+    # shadow: HPA runs the cluster, so its cost is the HPA twin's exactly (saving 0)
+    assert got["summary"]["cost_so_far"] == pytest.approx(got["summary"]["hpa_cost_so_far"], rel=1e-6)
+    d = api.get(f"/api/v1/autoscalers/{sid}/decisions", headers=api.read).json()
+    rows = d["decisions"]
+    assert len(rows) >= 4 and [x["step"] for x in rows] == list(range(len(rows)))
+    assert all(x["reason"] == "shadow" and x["applied"] == x["hpa"] and len(x["policy"]) == 4 for x in rows)
+    assert set(rows[0]["observation"]) == {"load", "utilisation", "latency"} and "cost" in rows[0]["outcome"]
+    window = api.get(f"/api/v1/autoscalers/{sid}/decisions", params={"start_time": rows[1]["time"],
+                                                                     "end_time": rows[2]["time"]},
+                     headers=api.read).json()["decisions"]
+    assert [x["step"] for x in window] == [1, 2]
+
+    r = api.post("/api/v1/autoscalers", json={"model_id": model, "mode": "active", "target": FAST,
+                                              "guardrails": {"max_replicas": 3}}, headers=api.admin)
+    assert r.status_code == 201, r.text
+    aid = r.json()["autoscaler_id"]
+    again = api.post("/api/v1/autoscalers", json={"model_id": model, "mode": "active", "target": FAST},
+                     headers=api.admin)
+    assert again.status_code == 409 and aid in again.json()["detail"]
+    wait(lambda: api.get(f"/api/v1/autoscalers/{aid}", headers=api.read).json()["summary"]["steps"] >= 3)
+    rows = api.get(f"/api/v1/autoscalers/{aid}/decisions", headers=api.read).json()["decisions"]
+    assert all(x["reason"] in ("policy", "guardrail") and max(x["applied"]) <= 3 for x in rows)
+    assert all(x["outcome"]["replicas"] == x["applied"] for x in rows)
+
+    for a in (sid, aid):
+        stopped = api.post(f"/api/v1/autoscalers/{a}/stop", headers=api.admin)
+        assert stopped.status_code == 200 and stopped.json()["status"] == "stopped"
+        steps = stopped.json()["summary"]["steps"]
+        time.sleep(1.5)
+        assert api.get(f"/api/v1/autoscalers/{a}", headers=api.read).json()["summary"]["steps"] == steps
+    assert api.post(f"/api/v1/autoscalers/{sid}/stop", headers=api.admin).status_code == 409
+    listed = api.get("/api/v1/autoscalers?status=stopped", headers=api.read).json()
+    assert {a["autoscaler_id"] for a in listed["autoscalers"]} >= {sid, aid}
+
+
+@pytest.mark.parametrize("body, code, words", [
+    ({"model_id": MISSING}, 404, MISSING),
+    ({"model_id": "IDLE"}, 409, "not deployed"),
+    ({"mode": "bold"}, 422, "mode"),
+    ({"target": {"kind": "kubernetes"}}, 422, "not available yet"),
+    ({"target": {"group_id": "synthetic-8"}}, 400, "8 nodes"),
+    ({"target": {"group_id": "no-such-group"}}, 400, "no-such-group"),
+    ({"target": {"speed": 3600}}, 422, "at least 0.5 s"),
+    ({"guardrails": {"min_replicas": 3, "max_replicas": 2}}, 422, "max_replicas"),
+    ({"guardrails": {"slo_success_rate": 2}}, 422, "slo_success_rate"),
+    ({"interval_s": -5}, 422, "interval_s"),
+    ({"extra": 1}, 422, "extra"),
+])
+def test_bad_autoscalers_are_refused_and_change_nothing(served, body, code, words):
+    api, model, idle = served
+    payload = {"model_id": model, "mode": "shadow", **body}
+    if payload["model_id"] == "IDLE":
+        payload["model_id"] = idle
+    before = snapshot(api.services), api.services.store.db.autoscalers.count_documents({})
+    r = api.post("/api/v1/autoscalers", json=payload, headers=api.admin)
+    assert r.status_code == code, r.text
+    assert words in str(r.json()["detail"])
+    assert (snapshot(api.services), api.services.store.db.autoscalers.count_documents({})) == before
+
+
+def test_roles_and_missing_autoscalers(served):
+    api, model, _ = served
+    assert api.post("/api/v1/autoscalers", json={"model_id": model}, headers=api.read).status_code == 403
+    assert api.get("/api/v1/autoscalers").status_code == 401
+    for path in (f"/api/v1/autoscalers/{MISSING}", f"/api/v1/autoscalers/{MISSING}/decisions"):
+        r = api.get(path, headers=api.read)
+        assert r.status_code == 404 and MISSING in r.json()["detail"]
+    assert api.post(f"/api/v1/autoscalers/{MISSING}/stop", headers=api.admin).status_code == 404
+    assert api.get("/api/v1/autoscalers?status=nope", headers=api.read).status_code == 422
