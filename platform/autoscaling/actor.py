@@ -74,9 +74,9 @@ class AutoscalerActor:
         return True
 
     def _run(self, loop, period: float) -> None:
-        # a policy being redeployed (after a restart) answers nothing for a while: give up only after a
-        # minute (and at least 3 tries) of failures in a row
-        failures, allowed = 0, max(3, int(60 / period))
+        # a policy being redeployed (after a restart) answers nothing for a while: give up only after
+        # five minutes (and at least 3 tries) of failures in a row
+        failures, allowed = 0, max(3, int(300 / period))
         while not self.stopping.wait(period):
             try:
                 decision = loop.step()
