@@ -22,6 +22,9 @@ import ray
 
 log = logging.getLogger("lwmecps.autoscaler")
 NAMESPACE = "lwmecps"
+# what a kubernetes target may set of the live backend's KubeConfig (credentials come from the
+# platform's own in-cluster or kube config, never from a request body)
+KUBE_KEYS = ("host", "namespace", "deployment_prefix", "stats_url", "ca_cert", "ready_timeout_s")
 
 
 def actor_name(autoscaler_id: str) -> str:
@@ -34,13 +37,15 @@ def build_loop(doc: dict[str, Any], store, settings, group=None, day: int = 0):
     from ..services.groups import resolve_group
     from .guardrails import Guardrails
     from .loop import DecisionLoop
-    from .twin import SimulatedTarget
+    from .twin import KubernetesTarget, SimulatedTarget
 
     target = doc["target"]
-    if target["kind"] != "simulated":
-        raise ValueError(f"target kind {target['kind']!r} is not supported yet")
     group = group or resolve_group(store, target["group_id"])
-    twin = SimulatedTarget(group, seed=target.get("seed", 0), day=day)
+    if target["kind"] == "kubernetes":
+        kube = {k: target[k] for k in KUBE_KEYS if target.get(k) is not None}
+        twin = KubernetesTarget(group, {**kube, "observe_s": float(doc["interval_s"])})
+    else:
+        twin = SimulatedTarget(group, seed=target.get("seed", 0), day=day)
     deployer = Deployer(store, settings)
     model_id = doc["model_id"]
     return DecisionLoop(twin, lambda obs: deployer.predict(model_id, obs), Guardrails(**doc["guardrails"]),
@@ -68,7 +73,9 @@ class AutoscalerActor:
         loop = build_loop(doc, self.store, self.settings, day=days)
         loop.step_index = steps
         self.run = self._wandb(doc)
-        period = float(doc["interval_s"]) / float(doc["target"].get("speed", 1.0))
+        # a live cluster's step itself lasts the interval (it serves observe_s before measuring)
+        live = doc["target"]["kind"] == "kubernetes"
+        period = 0.0 if live else float(doc["interval_s"]) / float(doc["target"].get("speed", 1.0))
         self.thread = threading.Thread(target=self._run, args=(loop, period), daemon=True, name=actor_name(self.id))
         self.thread.start()
         return True
@@ -76,8 +83,9 @@ class AutoscalerActor:
     def _run(self, loop, period: float) -> None:
         # a policy being redeployed (after a restart) answers nothing for a while: give up only after
         # five minutes (and at least 3 tries) of failures in a row
-        failures, allowed = 0, max(3, int(300 / period))
-        while not self.stopping.wait(period):
+        retry = max(period, 1.0)
+        failures, allowed = 0, max(3, int(300 / retry))
+        while not self.stopping.wait(retry if failures else period):
             try:
                 decision = loop.step()
                 self.store.autoscalers.record(self.oid, decision)
@@ -136,7 +144,11 @@ def start_actor(autoscaler_id: str, settings) -> None:
     """Create (or find) the detached named actor and start its loop."""
     actor = AutoscalerActor.options(name=actor_name(autoscaler_id), namespace=NAMESPACE, lifetime="detached",
                                     get_if_exists=True).remote(autoscaler_id, settings)
-    ray.get(actor.start.remote(), timeout=120)
+    try:
+        ray.get(actor.start.remote(), timeout=120)
+    except Exception:
+        ray.kill(actor)  # detached: it would outlive the request that failed to start it
+        raise
 
 
 def stop_actor(autoscaler_id: str) -> None:

@@ -1,4 +1,4 @@
-"""The ``simulated`` target: a digital twin of an edge cluster, and HPA on the same workload beside it.
+"""Autoscaler targets. ``simulated``: a digital twin of an edge cluster, and HPA on the same workload beside it.
 
 Two ``EdgeClusterEnv``s on the same group, reset with the same seeds: the *cluster*, run by whatever
 the autoscaler applies, and the *HPA twin*, run by the HPA rule alone, so that the two meet the very
@@ -69,3 +69,38 @@ class SimulatedTarget:
             self.day += 1
             self._start_day()
         return result
+
+
+class KubernetesTarget:
+    """The ``kubernetes`` target: the live backend (``lwmecps.envs.kubernetes``) on a real cluster.
+
+    It attaches to the cluster as it runs (``reset(options={"keep_replicas": True})``: the current
+    replicas stay), each ``apply`` scales the deployments, waits for readiness and serves for one
+    decision interval (``observe_s``) before measuring; HPA's recommendation is the same rule
+    (``HPAPolicy.recommend``) on the measured utilisation. There is no counterfactual twin on a
+    real cluster: ``hpa`` outcomes are None.
+    """
+
+    kind = "kubernetes"
+
+    def __init__(self, group, kube: dict, hpa: dict | None = None):
+        self.env = EdgeClusterEnv(group=group, backend="kubernetes", kube=kube)
+        self.nodes = [nd.name for nd in self.env.sim.group.spec.nodes]
+        self.caps = self.env.sim.caps.copy()
+        self.steps_per_day = self.env.sim.steps_per_episode
+        self.hpa = HPAPolicy(**(hpa or {}))
+        self.hpa.reset(self.env)
+        self.obs, self.info = self.env.reset(options={"keep_replicas": True})
+
+    def observation(self) -> list[float]:
+        return [float(x) for x in self.obs]
+
+    def current(self) -> np.ndarray:
+        return np.asarray(self.info["replicas"], dtype=np.int64).copy()
+
+    def hpa_recommendation(self) -> np.ndarray:
+        return self.hpa.recommend(self.current(), np.asarray(self.info["utilisation"]), self.caps)
+
+    def apply(self, replicas) -> dict[str, Any]:
+        self.obs, _, _, _, self.info = self.env.step(np.asarray(replicas, dtype=np.int64))
+        return {"cluster": _outcome(self.info, self.obs, len(self.nodes)), "hpa": None}

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from lwmecps.envs import ShapeMismatch, UnknownGroupError, check_same_shape
+from lwmecps.envs.kubernetes import KubernetesBackendError
 
 from ..autoscaling.guardrails import Guardrails
 from ..autoscaling.loop import MODES
@@ -22,7 +24,10 @@ MAX_DECISIONS = 10_000  # per request
 
 
 def target_key(target: dict[str, Any]) -> str:
-    """What an ``active`` autoscaler claims: one simulated twin is its group and seed."""
+    """What an ``active`` autoscaler claims: one simulated twin is its group and seed; a live cluster
+    its API server and namespace."""
+    if target["kind"] == "kubernetes":
+        return f"kubernetes:{target.get('host') or 'kube-config'}:{target['namespace']}"
     return f"simulated:{target['group_id']}:{target['seed']}"
 
 
@@ -49,9 +54,14 @@ class AutoscalerService:
         target = dict(body["target"])
         if target.get("kind") not in TARGET_KINDS:
             raise Invalid(f"target kind {target.get('kind')!r} is not one of {', '.join(TARGET_KINDS)}")
-        if target["kind"] == "kubernetes":
-            raise Invalid("target kind 'kubernetes' is not available yet; use 'simulated'")
-        for key, default in (("group_id", model["group_id"]), ("seed", 0), ("speed", 1.0)):
+        defaults = {"group_id": model["group_id"], "seed": 0, "speed": 1.0}
+        if target["kind"] == "kubernetes":  # a real cluster runs in real time, from its own state
+            defaults = {"group_id": model["group_id"], "namespace": os.environ.get("LWMECPS_KUBE_NAMESPACE", "edge"),
+                        "stats_url": os.environ.get("LWMECPS_STATS_URL", "http://127.0.0.1:8080"), "speed": 1.0}
+            if target.get("speed") not in (None, 1, 1.0) or target.get("seed") not in (None, 0):
+                raise Invalid("speed and seed are for the simulated target; a kubernetes target runs in real time")
+            target.pop("seed", None)
+        for key, default in defaults.items():
             if target.get(key) is None:
                 target[key] = default
         try:
@@ -81,9 +91,12 @@ class AutoscalerService:
             "target": target, "target_key": key, "guardrails": guardrails.as_dict(), "name": body.get("name")})
         try:
             start_actor(str(doc["_id"]), self.settings)
+        except KubernetesBackendError as exc:  # the cluster said no (or nothing): say what it said
+            self.store.autoscalers.delete(doc["_id"])  # nothing ran: no record of it
+            raise Unavailable(f"the cluster of the kubernetes target: {str(exc).splitlines()[-1][:300]}") from None
         except Exception as exc:
             log.exception("autoscaler %s did not start", doc["_id"])
-            self.store.autoscalers.finish(doc["_id"], "failed", error=f"start failed: {exc}"[:300])
+            self.store.autoscalers.delete(doc["_id"])
             raise Unavailable(f"the autoscaler's actor did not start ({type(exc).__name__}); try again") from None
         return self.get(str(doc["_id"]))
 

@@ -55,6 +55,10 @@ class AutoscalerRepository:
             {"_id": autoscaler_id, "status": "running"}, {"$set": {"status": status, "updated_at": now(), **fields}},
             return_document=ReturnDocument.AFTER)
 
+    def delete(self, autoscaler_id: ObjectId) -> None:
+        """An autoscaler that never started (and so has no decisions)."""
+        self.autoscalers.delete_one({"_id": autoscaler_id})
+
     def set_fields(self, autoscaler_id: ObjectId, **fields: Any) -> None:
         self.autoscalers.update_one({"_id": autoscaler_id}, {"$set": {"updated_at": now(), **fields}})
 

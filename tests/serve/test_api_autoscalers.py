@@ -89,7 +89,8 @@ def test_shadow_then_active_on_the_twin(served):
     ({"model_id": MISSING}, 404, MISSING),
     ({"model_id": "IDLE"}, 409, "not deployed"),
     ({"mode": "bold"}, 422, "mode"),
-    ({"target": {"kind": "kubernetes"}}, 422, "not available yet"),
+    ({"target": {"kind": "kubernetes", "seed": 3}}, 422, "real time"),
+    ({"target": {"kind": "kubernetes", "host": "http://127.0.0.1:9"}}, 503, "did not answer"),
     ({"target": {"group_id": "synthetic-8"}}, 400, "8 nodes"),
     ({"target": {"group_id": "no-such-group"}}, 400, "no-such-group"),
     ({"target": {"speed": 3600}}, 422, "at least 0.5 s"),
@@ -119,3 +120,27 @@ def test_roles_and_missing_autoscalers(served):
         assert r.status_code == 404 and MISSING in r.json()["detail"]
     assert api.post(f"/api/v1/autoscalers/{MISSING}/stop", headers=api.admin).status_code == 404
     assert api.get("/api/v1/autoscalers?status=nope", headers=api.read).status_code == 422
+
+
+def test_a_policy_scales_a_live_cluster(served):
+    """The kubernetes target against the local FAKE API server: the policy's replicas (within the
+    guardrails) reach the deployments; HPA has no twin there, so there is no saving to report."""
+    from ..envs.fake_kube import FakeKube
+
+    api, model, _ = served
+    with FakeKube() as cluster:
+        target = {"kind": "kubernetes", "host": cluster.url, "stats_url": cluster.url}
+        r = api.post("/api/v1/autoscalers", json={"model_id": model, "mode": "active", "target": target,
+                                                  "interval_s": 0.5, "guardrails": {"max_replicas": 2}},
+                     headers=api.admin)
+        assert r.status_code == 201, r.text
+        aid = r.json()["autoscaler_id"]
+        assert r.json()["target"]["namespace"] == "edge" and "seed" not in r.json()["target"]
+        wait(lambda: api.get(f"/api/v1/autoscalers/{aid}", headers=api.read).json()["summary"]["steps"] >= 3, 60)
+        stopped = api.post(f"/api/v1/autoscalers/{aid}/stop", headers=api.admin).json()
+        rows = api.get(f"/api/v1/autoscalers/{aid}/decisions", headers=api.read).json()["decisions"]
+    assert stopped["summary"]["hpa_cost_so_far"] == 0 and stopped["summary"]["saving"] is None
+    assert all(max(x["applied"]) <= 2 and x["hpa_outcome"] is None for x in rows)
+    last = rows[-1]["applied"]
+    scaled = [(path.rsplit("/", 2)[-2], body["spec"]["replicas"]) for m, path, body in cluster.requests if m == "PATCH"]
+    assert scaled[-4:] == [(f"server-bs{j + 1}", last[j]) for j in range(4)]  # what it applied, it patched

@@ -18,11 +18,22 @@ router = APIRouter(prefix="/autoscalers", tags=["autoscalers"])
 class Target(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["simulated", "kubernetes"] = Field("simulated", description="'simulated': a digital twin of the "
-                                                     "cluster on a workload group ('kubernetes': not available yet)")
-    group_id: StrictStr | None = Field(None, min_length=1, max_length=100, description="default: the model's group")
-    seed: StrictInt = Field(0, ge=0, le=2**31 - 1, description="the twin's first day (day d uses seed + d)")
-    speed: StrictFloat | StrictInt = Field(1.0, gt=0, le=3600, description="simulated seconds per wall second "
-                                           "(60: one 5-minute interval every 5 s)")
+                                                     "cluster on a workload group; 'kubernetes': the live cluster "
+                                                     "(deployments <prefix><node> in namespace)")
+    group_id: StrictStr | None = Field(None, min_length=1, max_length=100, description="default: the model's group "
+                                       "(kubernetes: its node names are the cluster's)")
+    seed: StrictInt | None = Field(None, ge=0, le=2**31 - 1, description="simulated: the twin's first day (day d uses "
+                                   "seed + d), default 0")
+    speed: StrictFloat | StrictInt | None = Field(None, gt=0, le=3600, description="simulated: simulated seconds per "
+                                                  "wall second (60: one 5-minute interval every 5 s), default 1")
+    host: StrictStr | None = Field(None, max_length=500, description="kubernetes: the API server URL (default: the "
+                                   "platform's in-cluster or kube config, which also gives the credentials)")
+    namespace: StrictStr | None = Field(None, max_length=63, description="kubernetes: default LWMECPS_KUBE_NAMESPACE "
+                                        "(edge)")
+    deployment_prefix: StrictStr | None = Field(None, max_length=63, description="kubernetes: default 'server-'")
+    stats_url: StrictStr | None = Field(None, max_length=500, description="kubernetes: the per-station stats "
+                                        "endpoint, default LWMECPS_STATS_URL")
+    ca_cert: StrictStr | None = Field(None, max_length=500, description="kubernetes with host: CA bundle path")
 
 
 class GuardrailsIn(BaseModel):
