@@ -48,8 +48,8 @@ def build_loop(doc: dict[str, Any], store, settings, group=None, day: int = 0):
         twin = SimulatedTarget(group, seed=target.get("seed", 0), day=day)
     deployer = Deployer(store, settings)
     model_id = doc["model_id"]
-    return DecisionLoop(twin, lambda obs: deployer.predict(model_id, obs), Guardrails(**doc["guardrails"]),
-                        doc["mode"])
+    return DecisionLoop(twin, lambda obs: deployer.predict(model_id, obs),
+                        Guardrails.from_body(doc["guardrails"], len(twin.nodes)), doc["mode"])
 
 
 @ray.remote(num_cpus=0, max_restarts=0)
@@ -68,7 +68,7 @@ class AutoscalerActor:
         if self.thread is not None and self.thread.is_alive():  # get_if_exists found this one running
             return True
         doc = self.store.autoscalers.get(self.oid)
-        steps = int(doc.get("steps", 0))
+        steps = int(doc.get("decisions", 0))
         days = -(-steps // int(doc.get("steps_per_day", 288))) if steps else 0  # days begun so far
         loop = build_loop(doc, self.store, self.settings, day=days)
         loop.step_index = steps
@@ -127,10 +127,10 @@ class AutoscalerActor:
     def _log(self, decision: dict[str, Any]) -> None:
         if self.run is None:
             return
-        self.cost += decision["outcome"]["cost"]
+        self.cost += decision["cost"]
         self.hpa_cost += (decision.get("hpa_outcome") or {}).get("cost", 0.0)
-        row = {"autoscaler/cost": decision["outcome"]["cost"], "autoscaler/replicas": sum(decision["applied"]),
-               "autoscaler/fallback": int(decision["reason"] == "fallback")}
+        row = {"autoscaler/cost": decision["cost"], "autoscaler/replicas": sum(decision["applied_replicas"]),
+               "autoscaler/fallback": int(decision["source"] == "fallback")}
         if self.hpa_cost > 0:
             row.update({"autoscaler/hpa_cost": decision["hpa_outcome"]["cost"],
                         "autoscaler/saving": 1 - self.cost / self.hpa_cost})

@@ -7,9 +7,10 @@ predict) and the HPA rule for replicas; choose what to apply and why —
 - ``guardrail``: the policy's replicas clipped by the guardrails (``Guardrails.bound``);
 - ``policy``: the policy's replicas as they are;
 
-in ``shadow`` mode the cluster keeps running HPA (``applied`` = HPA's replicas, ``reason``
-``shadow``) and the record shows what the policy *would* have applied. Then the target runs the
-interval and the record gets its outcome (cost, latency, success rate, replicas, load).
+that choice is the record's ``source`` and ``decision_replicas``. In ``shadow`` mode the cluster
+keeps running HPA (``applied_replicas`` = HPA's, ``applied_by`` ``hpa``) and the record shows what
+the policy *would* have applied. Then the target runs the interval and the record gets its outcome
+(``cost``, ``latency_ms``, ``success_rate``; ``outcome`` with p95, replicas and load per node).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import numpy as np
 from .guardrails import Guardrails
 
 MODES = ("shadow", "active")
-REASONS = ("policy", "guardrail", "fallback", "shadow")
+SOURCES = ("policy", "guardrail", "fallback")
 
 
 def observation_summary(obs: list[float], n: int) -> dict[str, list[float]]:
@@ -51,18 +52,19 @@ class DecisionLoop:
             chosen, reason = hpa, "fallback"
         else:
             chosen, reason = bounded, "guardrail" if clipped else "policy"
-        applied, why = (hpa, "shadow") if self.mode == "shadow" else (chosen, reason)
+        applied, by = (hpa, "hpa") if self.mode == "shadow" else (chosen, "hpa" if reason == "fallback" else "policy")
         result = self.target.apply(applied)
-        self.last_outcome = result["cluster"]
+        self.last_outcome = out = result["cluster"]
         record = {
             "step": self.step_index, "time": datetime.now(timezone.utc),
-            "observation": observation_summary(obs, len(current)),
-            "current": current.tolist(), "policy": proposed.tolist(), "hpa": hpa.tolist(),
-            "decision": chosen.tolist(), "decision_reason": reason,
-            "applied": np.asarray(applied).tolist(), "reason": why,
+            "policy_replicas": proposed.tolist(), "hpa_replicas": hpa.tolist(),
+            "decision_replicas": chosen.tolist(), "source": reason,
+            "applied_replicas": np.asarray(applied).tolist(), "applied_by": by,
+            "cost": out["cost"], "latency_ms": out["latency_ms"], "success_rate": out["success_rate"],
             # this interval's own breach (the next decision falls back on it)
-            "slo_breach": self.guardrails.breached(result["cluster"]),
-            "outcome": result["cluster"], "hpa_outcome": result.get("hpa"),
+            "slo_breach": self.guardrails.breached(out),
+            "current_replicas": current.tolist(), "observation": observation_summary(obs, len(current)),
+            "outcome": out, "hpa_outcome": result.get("hpa"),
         }
         self.step_index += 1
         return record

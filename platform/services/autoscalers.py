@@ -35,7 +35,7 @@ def summary(doc: dict[str, Any]) -> dict[str, Any]:
     """``saving = 1 - cost_so_far / hpa_cost_so_far`` (the share of HPA's cost saved on the same
     workload; None before the first interval); the counts as stored."""
     hpa = doc.get("hpa_cost_so_far") or 0.0
-    return {"steps": doc.get("steps", 0), "cost_so_far": round(doc.get("cost_so_far", 0.0), 4),
+    return {"decisions": doc.get("decisions", 0), "cost_so_far": round(doc.get("cost_so_far", 0.0), 4),
             "hpa_cost_so_far": round(hpa, 4), "saving": round(1 - doc["cost_so_far"] / hpa, 4) if hpa > 0 else None,
             "fallbacks": doc.get("fallbacks", 0), "slo_breaches": doc.get("slo_breaches", 0),
             "guardrail_clips": doc.get("guardrail_clips", 0)}
@@ -65,14 +65,15 @@ class AutoscalerService:
             if target.get(key) is None:
                 target[key] = default
         try:
-            check_same_shape(resolve_group(self.store, model["group_id"]), resolve_group(self.store, target["group_id"]))
+            trained_on = resolve_group(self.store, model["group_id"])
+            check_same_shape(trained_on, resolve_group(self.store, target["group_id"]))
         except (UnknownGroupError, ShapeMismatch) as exc:
             raise BadRequest(str(exc)) from None
         period = body["interval_s"] / target["speed"]
         if period < MIN_PERIOD_S:
             raise Invalid(f"interval_s / speed = {period:g} s between decisions; at least {MIN_PERIOD_S:g} s")
         try:
-            guardrails = Guardrails(**(body.get("guardrails") or {}))
+            guardrails = Guardrails.from_body(body.get("guardrails") or {}, len(trained_on.spec.nodes))
         except (TypeError, ValueError) as exc:
             raise Invalid(f"guardrails: {exc}") from None
         if model["status"] != "deployed":
@@ -121,8 +122,9 @@ class AutoscalerService:
         return self.store.autoscalers.finish(doc["_id"], "stopped") or self.get(autoscaler_id)
 
     def decisions(self, autoscaler_id: str, start_time: str | None, end_time: str | None,
-                  limit: int) -> dict[str, Any]:
-        """Decisions in ``[start_time, end_time]`` (ISO 8601; default: from the autoscaler's start to now)."""
+                  page: int, per_page: int) -> dict[str, Any]:
+        """A page of the decisions in ``[start_time, end_time]`` (ISO 8601; default: from the
+        autoscaler's start to now), oldest first."""
         from datetime import datetime, timezone
 
         doc = self.get(autoscaler_id)
@@ -130,9 +132,11 @@ class AutoscalerService:
         end = parse_time("end_time", end_time) if end_time else datetime.now(timezone.utc)
         if start_time and end_time and start > end:
             raise BadRequest(f"start_time {start_time} is after end_time {end_time}")
-        if not 1 <= limit <= MAX_DECISIONS:
-            raise BadRequest(f"limit={limit} is outside 1..{MAX_DECISIONS}")
-        rows = self.store.autoscalers.decisions_between(autoscaler_id, start, end, limit)
+        if not 1 <= per_page <= MAX_DECISIONS or page < 1:
+            raise BadRequest(f"page={page}, per_page={per_page}: page >= 1 and per_page in 1..{MAX_DECISIONS}")
+        rows, total = self.store.autoscalers.decisions_between(autoscaler_id, start, end, (page - 1) * per_page,
+                                                               per_page)
         for row in rows:
             row["time"] = as_utc(row["time"])
-        return {"autoscaler_id": autoscaler_id, "decisions": rows, "summary": summary(doc)}
+        return {"autoscaler_id": autoscaler_id, "decisions": rows, "total": total, "page": page,
+                "per_page": per_page, "summary": summary(doc)}

@@ -1,7 +1,7 @@
 """Repositories of autoscalers (collection ``autoscalers``) and their decisions (``autoscaler_decisions``).
 
 An autoscaler's document keeps its spec, ``status`` (``running`` -> ``stopped`` | ``failed``) and the
-running summary: ``steps``, ``cost_so_far`` (sum of the cluster's interval costs), ``hpa_cost_so_far``
+running summary: ``decisions``, ``cost_so_far`` (sum of the cluster's interval costs), ``hpa_cost_so_far``
 (the HPA twin's, simulated target only), ``fallbacks`` (intervals run by HPA's replicas because the
 SLO was breached), ``slo_breaches`` (intervals that breached it), ``guardrail_clips``. ``model_id``
 and ``autoscaler_id`` are hex strings.
@@ -28,7 +28,7 @@ class AutoscalerRepository:
 
     def create(self, doc: dict[str, Any]) -> dict[str, Any]:
         ts = now()
-        doc = {**doc, "status": "running", "created_at": ts, "updated_at": ts, "error": None, "steps": 0,
+        doc = {**doc, "status": "running", "created_at": ts, "updated_at": ts, "error": None, "decisions": 0,
                "cost_so_far": 0.0, "hpa_cost_so_far": 0.0, "fallbacks": 0, "slo_breaches": 0, "guardrail_clips": 0}
         doc["_id"] = self.autoscalers.insert_one(doc).inserted_id
         return doc
@@ -67,19 +67,20 @@ class AutoscalerRepository:
         self.decisions.insert_one({**decision, "autoscaler_id": str(autoscaler_id)})
         hpa = decision.get("hpa_outcome") or {}
         self.autoscalers.update_one({"_id": autoscaler_id}, {
-            "$inc": {"steps": 1, "cost_so_far": decision["outcome"]["cost"], "hpa_cost_so_far": hpa.get("cost", 0.0),
-                     "fallbacks": int(decision["reason"] == "fallback"), "slo_breaches": int(decision["slo_breach"]),
-                     "guardrail_clips": int(decision["decision_reason"] == "guardrail")},
+            "$inc": {"decisions": 1, "cost_so_far": decision["cost"], "hpa_cost_so_far": hpa.get("cost", 0.0),
+                     "fallbacks": int(decision["source"] == "fallback"), "slo_breaches": int(decision["slo_breach"]),
+                     "guardrail_clips": int(decision["source"] == "guardrail")},
             "$set": {"updated_at": now(), "last_decision": decision["time"]}})
 
-    def decisions_between(self, autoscaler_id: str, start: datetime, end: datetime,
-                          limit: int) -> list[dict[str, Any]]:
-        """Decisions with ``start <= time <= end``, in order (at most ``limit``); padded by a second
-        in the query and bounded here, as ``samples.window`` (nx-27017 compares whole seconds)."""
+    def decisions_between(self, autoscaler_id: str, start: datetime, end: datetime, skip: int,
+                          limit: int) -> tuple[list[dict[str, Any]], int]:
+        """A page of the decisions with ``start <= time <= end`` in order, and their count; the query
+        is padded by a second and bounded here, as ``samples.window`` (nx-27017 compares whole seconds)."""
         pad = timedelta(seconds=1)
         query = {"autoscaler_id": autoscaler_id, "time": {"$gte": start - pad, "$lte": end + pad}}
-        docs = self.decisions.find(query, {"_id": 0}).sort([("step", ASCENDING)])
-        return [d for d in docs if start <= as_utc(d["time"]) <= end][:limit]
+        docs = [d for d in self.decisions.find(query, {"_id": 0}).sort([("step", ASCENDING)])
+                if start <= as_utc(d["time"]) <= end]
+        return docs[skip: skip + limit], len(docs)
 
     def delete_decisions(self, autoscaler_id: str) -> None:
         self.decisions.delete_many({"autoscaler_id": autoscaler_id})

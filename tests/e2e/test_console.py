@@ -128,7 +128,7 @@ def test_train_watch_deploy_predict_cancel(console, page):
     page.click(f"{row} button.replay")
     page.wait_for_selector("#replay-totals tr[data-run=causal-oracle]", timeout=180_000)
     runs = page.eval_on_selector_all("#replay-totals tbody tr", "rows => rows.map(r => r.dataset.run)")
-    assert runs == ["policy", "hpa", "best-static", "causal-oracle"], runs
+    assert runs == ["model", "hpa", "best-static", "causal-oracle"], runs
     labels = page.evaluate("() => window.lwmecpsCharts['chart-r-replicas'].data.datasets.map(d => d.label)")
     assert labels[:4] == runs and labels[4].startswith("load of bs1"), labels
     assert points(page, "chart-r-replicas") == 288 and points(page, "chart-r-cost") == 288
@@ -141,7 +141,7 @@ def test_train_watch_deploy_predict_cancel(console, page):
     page.wait_for_selector(f"#deployed-models option[value='{model_id}']", state="attached")
     page.select_option("#deployed-models", model_id)
     page.fill("#autoscaler-form input[name=speed]", "600")
-    page.fill("#autoscaler-form input[name=max_replicas]", "3")
+    page.fill("#autoscaler-form input[name=max_replicas]", "3")  # one count for every node
     page.click("#autoscaler-form button")
     auto_row = "#autoscalers tbody tr"
     page.wait_for_selector(f"{auto_row} td.status:text-is('running')", timeout=120_000)

@@ -18,6 +18,11 @@ def test_guardrails_clip_per_node_and_say_so():
         Guardrails(min_replicas=3, max_replicas=2)
     with pytest.raises(ValueError, match="slo_success_rate"):
         Guardrails(slo_success_rate=1.5)
+    with pytest.raises(ValueError, match="max_replicas has 3 values; the cluster has 4 nodes"):
+        Guardrails.from_body({"max_replicas": [1, 2, 3]}, 4)
+    g = Guardrails.from_body({"min_replicas": [0, 1, 0, 0], "max_replicas": 2, "slo": {"p95_latency_ms": 500}}, 4)
+    assert g.bound([3, 0, 1, 2], [0, 0, 0, 0], [4, 4, 4, 4])[0].tolist() == [2, 1, 1, 2]
+    assert Guardrails.from_body(g.as_dict(), 4) == g  # stored as the API's shape, read back the same
 
 
 def test_slo_breach_is_read_from_an_intervals_outcome():
@@ -33,21 +38,23 @@ def test_shadow_mode_runs_hpa_so_the_cluster_costs_what_the_hpa_twin_does():
     every interval's cost is equal, while the records still show what the policy would have done."""
     loop = DecisionLoop(SimulatedTarget("profile-a", seed=4), lambda obs: [4, 4, 4, 4], Guardrails(), "shadow")
     records = [loop.step() for _ in range(40)]
-    assert all(r["reason"] == "shadow" and r["applied"] == r["hpa"] for r in records)
-    assert all(r["policy"] == [4, 4, 4, 4] and r["decision"] == [4, 4, 4, 4] for r in records)
-    assert [r["outcome"]["cost"] for r in records] == [r["hpa_outcome"]["cost"] for r in records]
-    assert len({tuple(r["applied"]) for r in records}) > 1  # HPA follows the load
+    assert all(r["applied_by"] == "hpa" and r["applied_replicas"] == r["hpa_replicas"] for r in records)
+    assert all(r["policy_replicas"] == [4, 4, 4, 4] and r["source"] == "policy" for r in records)
+    assert [r["cost"] for r in records] == [r["hpa_outcome"]["cost"] for r in records]
+    assert len({tuple(r["applied_replicas"]) for r in records}) > 1  # HPA follows the load
 
 
 def test_active_mode_applies_the_policy_within_its_guardrails_and_falls_back_on_a_breach():
-    g = Guardrails(max_replicas=3, slo_success_rate=0.95)
+    g = Guardrails.from_body({"max_replicas": [3, 3, 1, 3], "slo": {"success_rate": 0.95}}, 4)
     starve = DecisionLoop(SimulatedTarget("profile-a", seed=4), lambda obs: [0, 0, 0, 0], g, "active")
     first, second = starve.step(), starve.step()
-    assert first["reason"] == "policy" and first["applied"] == [0, 0, 0, 0] and first["slo_breach"]
-    assert second["reason"] == "fallback" and second["applied"] == second["hpa"]  # HPA took over
+    assert first["source"] == "policy" and first["applied_replicas"] == [0, 0, 0, 0] and first["slo_breach"]
+    assert second["source"] == "fallback" and second["applied_replicas"] == second["hpa_replicas"]  # HPA took over
+    assert second["applied_by"] == "hpa"
     generous = DecisionLoop(SimulatedTarget("profile-a", seed=4), lambda obs: [4, 4, 4, 4], g, "active")
     r = generous.step()
-    assert r["reason"] == "guardrail" and r["applied"] == [3, 3, 3, 3] and r["outcome"]["replicas"] == [3, 3, 3, 3]
+    assert r["source"] == "guardrail" and r["applied_replicas"] == [3, 3, 1, 3]
+    assert r["outcome"]["replicas"] == [3, 3, 1, 3]
     # the cluster ran 3 everywhere, the twin ran HPA on the same users: costs differ, users agree
     assert r["outcome"]["users"] == r["hpa_outcome"]["users"]
 

@@ -48,38 +48,43 @@ def test_shadow_then_active_on_the_twin(served):
     shadow = r.json()
     assert shadow["status"] == "running" and shadow["target"]["group_id"] == "profile-a" and shadow["mode"] == "shadow"
     sid = shadow["autoscaler_id"]
-    got = wait(lambda: (a := api.get(f"/api/v1/autoscalers/{sid}", headers=api.read).json())["summary"]["steps"] >= 4
+    got = wait(lambda: (a := api.get(f"/api/v1/autoscalers/{sid}", headers=api.read).json())["summary"]["decisions"] >= 4
                and a)
     # shadow: HPA runs the cluster, so its cost is the HPA twin's exactly (saving 0)
     assert got["summary"]["cost_so_far"] == pytest.approx(got["summary"]["hpa_cost_so_far"], rel=1e-6)
     d = api.get(f"/api/v1/autoscalers/{sid}/decisions", headers=api.read).json()
     rows = d["decisions"]
-    assert len(rows) >= 4 and [x["step"] for x in rows] == list(range(len(rows)))
-    assert all(x["reason"] == "shadow" and x["applied"] == x["hpa"] and len(x["policy"]) == 4 for x in rows)
-    assert set(rows[0]["observation"]) == {"load", "utilisation", "latency"} and "cost" in rows[0]["outcome"]
+    assert len(rows) >= 4 and [x["step"] for x in rows] == list(range(len(rows))) and d["total"] >= len(rows)
+    assert all(x["applied_by"] == "hpa" and x["applied_replicas"] == x["hpa_replicas"]
+               and len(x["policy_replicas"]) == 4 and x["source"] in ("policy", "guardrail") for x in rows)
+    assert set(rows[0]["observation"]) == {"load", "utilisation", "latency"}
+    assert {"cost", "latency_ms", "success_rate", "time"} <= set(rows[0])
+    paged = api.get(f"/api/v1/autoscalers/{sid}/decisions?page=2&per_page=2", headers=api.read).json()
+    assert [x["step"] for x in paged["decisions"]] == [2, 3] and paged["page"] == 2 and paged["per_page"] == 2
     window = api.get(f"/api/v1/autoscalers/{sid}/decisions", params={"start_time": rows[1]["time"],
                                                                      "end_time": rows[2]["time"]},
                      headers=api.read).json()["decisions"]
     assert [x["step"] for x in window] == [1, 2]
 
     r = api.post("/api/v1/autoscalers", json={"model_id": model, "mode": "active", "target": FAST,
-                                              "guardrails": {"max_replicas": 3}}, headers=api.admin)
+                                              "guardrails": {"max_replicas": [3, 3, 1, 3]}}, headers=api.admin)
     assert r.status_code == 201, r.text
     aid = r.json()["autoscaler_id"]
     again = api.post("/api/v1/autoscalers", json={"model_id": model, "mode": "active", "target": FAST},
                      headers=api.admin)
     assert again.status_code == 409 and aid in again.json()["detail"]
-    wait(lambda: api.get(f"/api/v1/autoscalers/{aid}", headers=api.read).json()["summary"]["steps"] >= 3)
+    wait(lambda: api.get(f"/api/v1/autoscalers/{aid}", headers=api.read).json()["summary"]["decisions"] >= 3)
     rows = api.get(f"/api/v1/autoscalers/{aid}/decisions", headers=api.read).json()["decisions"]
-    assert all(x["reason"] in ("policy", "guardrail") and max(x["applied"]) <= 3 for x in rows)
-    assert all(x["outcome"]["replicas"] == x["applied"] for x in rows)
+    assert all(x["source"] in ("policy", "guardrail") and x["applied_by"] == "policy" for x in rows)
+    assert all(max(x["applied_replicas"]) <= 3 and x["applied_replicas"][2] <= 1 for x in rows)  # the guardrail
+    assert all(x["outcome"]["replicas"] == x["applied_replicas"] for x in rows)
 
     for a in (sid, aid):
         stopped = api.post(f"/api/v1/autoscalers/{a}/stop", headers=api.admin)
         assert stopped.status_code == 200 and stopped.json()["status"] == "stopped"
-        steps = stopped.json()["summary"]["steps"]
+        steps = stopped.json()["summary"]["decisions"]
         time.sleep(1.5)
-        assert api.get(f"/api/v1/autoscalers/{a}", headers=api.read).json()["summary"]["steps"] == steps
+        assert api.get(f"/api/v1/autoscalers/{a}", headers=api.read).json()["summary"]["decisions"] == steps
     assert api.post(f"/api/v1/autoscalers/{sid}/stop", headers=api.admin).status_code == 409
     listed = api.get("/api/v1/autoscalers?status=stopped", headers=api.read).json()
     assert {a["autoscaler_id"] for a in listed["autoscalers"]} >= {sid, aid}
@@ -95,8 +100,11 @@ def test_shadow_then_active_on_the_twin(served):
     ({"target": {"group_id": "no-such-group"}}, 400, "no-such-group"),
     ({"target": {"speed": 3600}}, 422, "at least 0.5 s"),
     ({"guardrails": {"min_replicas": 3, "max_replicas": 2}}, 422, "max_replicas"),
-    ({"guardrails": {"slo_success_rate": 2}}, 422, "slo_success_rate"),
-    ({"interval_s": -5}, 422, "interval_s"),
+    ({"guardrails": {"max_replicas": [1, 2]}}, 422, "max_replicas has 2 values; the cluster has 4 nodes"),
+    ({"guardrails": {"slo": {"success_rate": 2}}}, 422, "success_rate"),
+    ({"interval_s": 0}, 422, "interval_s"),
+    ({"interval_s": 10**9}, 422, "interval_s"),
+    ({"target": {"speed": 0}}, 422, "speed"),
     ({"extra": 1}, 422, "extra"),
 ])
 def test_bad_autoscalers_are_refused_and_change_nothing(served, body, code, words):
@@ -136,11 +144,11 @@ def test_a_policy_scales_a_live_cluster(served):
         assert r.status_code == 201, r.text
         aid = r.json()["autoscaler_id"]
         assert r.json()["target"]["namespace"] == "edge" and "seed" not in r.json()["target"]
-        wait(lambda: api.get(f"/api/v1/autoscalers/{aid}", headers=api.read).json()["summary"]["steps"] >= 3, 60)
+        wait(lambda: api.get(f"/api/v1/autoscalers/{aid}", headers=api.read).json()["summary"]["decisions"] >= 3, 60)
         stopped = api.post(f"/api/v1/autoscalers/{aid}/stop", headers=api.admin).json()
         rows = api.get(f"/api/v1/autoscalers/{aid}/decisions", headers=api.read).json()["decisions"]
     assert stopped["summary"]["hpa_cost_so_far"] == 0 and stopped["summary"]["saving"] is None
-    assert all(max(x["applied"]) <= 2 and x["hpa_outcome"] is None for x in rows)
-    last = rows[-1]["applied"]
+    assert all(max(x["applied_replicas"]) <= 2 and x["hpa_outcome"] is None for x in rows)
+    last = rows[-1]["applied_replicas"]
     scaled = [(path.rsplit("/", 2)[-2], body["spec"]["replicas"]) for m, path, body in cluster.requests if m == "PATCH"]
     assert scaled[-4:] == [(f"server-bs{j + 1}", last[j]) for j in range(4)]  # what it applied, it patched

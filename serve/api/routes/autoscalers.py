@@ -36,14 +36,25 @@ class Target(BaseModel):
     ca_cert: StrictStr | None = Field(None, max_length=500, description="kubernetes with host: CA bundle path")
 
 
+Count = Annotated[int, Field(ge=0, le=1000, strict=True)]
+
+
+class SLO(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    success_rate: StrictFloat | StrictInt | None = Field(None, gt=0, le=1, description="fall back to HPA after an "
+                                                         "interval below this success rate")
+    p95_latency_ms: StrictFloat | StrictInt | None = Field(None, gt=0, le=1e6, description="... or above this p95 "
+                                                           "latency, ms")
+
+
 class GuardrailsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    min_replicas: StrictInt = Field(0, ge=0, le=1000, description="per node, at least")
-    max_replicas: StrictInt | None = Field(None, ge=1, le=1000, description="per node, at most (and the node's capacity)")
+    min_replicas: Count | list[Count] = Field(0, description="at least, per node: one count for every node or one "
+                                              "per node")
+    max_replicas: Count | list[Count] | None = Field(None, description="at most (and the node's capacity): one count "
+                                                     "for every node or one per node")
     max_change_per_step: StrictInt | None = Field(None, ge=1, le=1000, description="per node and decision")
-    slo_success_rate: StrictFloat | StrictInt | None = Field(None, gt=0, le=1, description="fall back to HPA after "
-                                                             "an interval below this success rate")
-    slo_p95_ms: StrictFloat | StrictInt | None = Field(None, gt=0, le=1e6, description="... or above this p95 latency, ms")
+    slo: SLO = Field(default_factory=SLO)
 
 
 class AutoscalerCreate(BaseModel):
@@ -54,12 +65,12 @@ class AutoscalerCreate(BaseModel):
     mode: Literal["shadow", "active"] = Field("shadow", description="'shadow': decide beside HPA, which keeps "
                                               "running the cluster; 'active': apply the policy's decisions")
     interval_s: StrictFloat | StrictInt = Field(300.0, gt=0, le=86400, description="the target's seconds per "
-                                                "decision (the simulator's interval is 300 s)")
+                                                "decision (the simulator's interval is 300 s); at most a day")
     guardrails: GuardrailsIn = Field(default_factory=GuardrailsIn)
 
 
 class Summary(BaseModel):
-    steps: int
+    decisions: int
     cost_so_far: float = Field(description="sum of the cluster's interval costs")
     hpa_cost_so_far: float = Field(description="HPA's on the same workload (simulated target: the HPA twin)")
     saving: float | None = Field(description="1 - cost_so_far / hpa_cost_so_far")
@@ -92,10 +103,15 @@ class AutoscalerList(BaseModel):
 
 class DecisionsOut(BaseModel):
     autoscaler_id: str
-    decisions: list[dict[str, Any]] = Field(description="per decision: step, time, observation (per-node load, "
-                                            "utilisation, latency), current, policy, hpa, decision, decision_reason, "
-                                            "applied, reason (policy | guardrail | fallback | shadow), slo_breach, "
-                                            "outcome, hpa_outcome")
+    decisions: list[dict[str, Any]] = Field(description="oldest first; per decision: step, time, policy_replicas, "
+                                            "hpa_replicas, decision_replicas, source (policy | guardrail | fallback), "
+                                            "applied_replicas, applied_by (policy | hpa: shadow mode and fallbacks), "
+                                            "cost, latency_ms, success_rate, slo_breach, current_replicas, observation "
+                                            "(per-node load, utilisation, latency), outcome, hpa_outcome (the HPA "
+                                            "twin's interval; null on a live cluster)")
+    total: int
+    page: int
+    per_page: int
     summary: Summary
 
 
@@ -137,6 +153,7 @@ def stop_autoscaler(autoscaler_id: str, services: ServicesDep, _: AdminRole):
 def autoscaler_decisions(autoscaler_id: str, services: ServicesDep, _: ReadRole,
                          start_time: Annotated[str | None, Query(description="ISO 8601; default its start")] = None,
                          end_time: Annotated[str | None, Query(description="ISO 8601; default now")] = None,
-                         limit: Annotated[int, Query(ge=1, le=MAX_DECISIONS)] = 1000):
-    """Every decision in the window, in order, with the running summary."""
-    return services.autoscalers.decisions(autoscaler_id, start_time, end_time, limit)
+                         page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+                         per_page: Annotated[int, Query(ge=1, le=MAX_DECISIONS)] = 100):
+    """The decisions in the window, oldest first, a page at a time, with the running summary."""
+    return services.autoscalers.decisions(autoscaler_id, start_time, end_time, page, per_page)

@@ -278,9 +278,11 @@ function wire() {
   $("#autoscaler-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const f = new FormData(e.target);
-    const guardrails = {};
-    for (const key of ["min_replicas", "max_replicas", "max_change_per_step", "slo_success_rate", "slo_p95_ms"]) {
-      if (f.get(key) !== "" && f.get(key) !== null) guardrails[key] = Number(f.get(key));
+    const guardrails = { slo: {} };
+    const given = (key) => f.get(key) !== "" && f.get(key) !== null;
+    for (const key of ["min_replicas", "max_replicas", "max_change_per_step"]) if (given(key)) guardrails[key] = Number(f.get(key));
+    for (const [field, key] of [["slo_success_rate", "success_rate"], ["slo_p95_ms", "p95_latency_ms"]]) {
+      if (given(field)) guardrails.slo[key] = Number(f.get(field));
     }
     act(async () => {
       const made = await api("/autoscalers", { method: "POST", body: JSON.stringify({

@@ -22,21 +22,21 @@ function drawReplay() {
   const r = state.replay;
   if (!r) return;
   const j = Number($("#replay-node").value || 0);
-  const names = Object.keys(r.runs);
+  const names = Object.keys(r.policies);
   const labels = r.time_h.map(hourLabel);
   const style = (name, i) => ({ label: name, borderColor: RUN_COLORS[i % RUN_COLORS.length], backgroundColor: RUN_COLORS[i % RUN_COLORS.length],
-                                borderWidth: name === "policy" ? 2.5 : 1.5, pointRadius: 0, stepped: true });
+                                borderWidth: name === "model" ? 2.5 : 1.5, pointRadius: 0, stepped: true });
   multiChart("chart-r-replicas", labels, [
-    ...names.map((name, i) => ({ ...style(name, i), data: r.runs[name].replicas.map((row) => row[j]), yAxisID: "y" })),
-    { label: `load of ${r.nodes[j]} (policy's run)`, data: r.runs.policy.load.map((row) => row[j]), borderColor: "#9ca3af",
+    ...names.map((name, i) => ({ ...style(name, i), data: r.policies[name].replicas.map((row) => row[j]), yAxisID: "y" })),
+    { label: `load of ${r.nodes[j]} (model's run)`, data: r.load.map((row) => row[j]), borderColor: "#9ca3af",
       backgroundColor: "#9ca3af", borderDash: [4, 3], borderWidth: 1.5, pointRadius: 0, yAxisID: "load" },
   ], { y: { title: { display: true, text: `replicas on ${r.nodes[j]}` }, min: 0, ticks: { stepSize: 1 } },
        load: { position: "right", min: 0, title: { display: true, text: "load (1 = node capacity)" }, grid: { drawOnChartArea: false } } });
-  multiChart("chart-r-cost", labels, names.map((name, i) => ({ ...style(name, i), stepped: false, data: r.runs[name].cost })),
+  multiChart("chart-r-cost", labels, names.map((name, i) => ({ ...style(name, i), stepped: false, data: r.policies[name].cost })),
              { y: { title: { display: true, text: "cost per interval" }, min: 0 } });
-  const base = r.runs.policy.total_cost;
+  const base = r.policies.model.total_cost;
   $("#replay-totals tbody").innerHTML = names.map((name) => {
-    const run = r.runs[name];
+    const run = r.policies[name];
     const replicas = mean(run.replicas.map((row) => row.reduce((a, b) => a + b, 0)));
     return `<tr data-run="${esc(name)}"><td>${esc(name)}</td><td>${run.total_cost.toFixed(2)}</td><td>${run.mean_cost.toFixed(3)}</td>
       <td>${(run.total_cost / base).toFixed(3)}</td><td>${mean(run.latency_ms).toFixed(1)}</td><td>${replicas.toFixed(2)}</td></tr>`;
@@ -70,7 +70,7 @@ async function refreshAutoscalers() {
   $("#autoscalers tbody").innerHTML = list.autoscalers.map((a) => `
     <tr data-id="${a.autoscaler_id}" class="${a.autoscaler_id === state.autoscalerId ? "selected" : ""}">
       <td><a href="#" class="open-autoscaler">${esc(a.name || a.model_id)}</a></td><td>${esc(a.mode)}</td><td>${esc(a.target.group_id)}</td>
-      <td class="status">${esc(a.status)}${a.error ? ": " + esc(a.error) : ""}</td><td class="steps">${a.summary.steps}</td>
+      <td class="status">${esc(a.status)}${a.error ? ": " + esc(a.error) : ""}</td><td class="steps">${a.summary.decisions}</td>
       <td>${fixed(a.summary.cost_so_far, 2)}</td><td>${fixed(a.summary.hpa_cost_so_far, 2)}</td><td class="saving">${fixed(a.summary.saving)}</td>
       <td>${a.summary.fallbacks}</td><td>${a.status === "running" ? '<button class="stop">Stop</button>' : ""}</td>
     </tr>`).join("");
@@ -81,37 +81,40 @@ async function refreshAutoscalers() {
 const EVENT_STYLE = { fallback: ["#dc2626", "triangle"], guardrail: ["#d97706", "rectRot"] };
 
 async function refreshAutoscaler() {
-  const d = await api(`/autoscalers/${state.autoscalerId}/decisions?limit=2000`);
+  // the latest 2000 decisions: the last page of that size
+  const first = await api(`/autoscalers/${state.autoscalerId}/decisions?per_page=2000`);
+  const last = Math.max(1, Math.ceil(first.total / 2000));
+  const d = last > 1 ? await api(`/autoscalers/${state.autoscalerId}/decisions?per_page=2000&page=${last}`) : first;
   const rows = d.decisions;
   $("#autoscaler-detail").hidden = false;
   const s = d.summary;
-  $("#autoscaler-title").textContent = `${state.autoscalerName}: ${s.steps} decisions, cost ${fixed(s.cost_so_far, 2)} vs HPA's ${fixed(s.hpa_cost_so_far, 2)}` +
+  $("#autoscaler-title").textContent = `${state.autoscalerName}: ${s.decisions} decisions, cost ${fixed(s.cost_so_far, 2)} vs HPA's ${fixed(s.hpa_cost_so_far, 2)}` +
     `${s.saving == null ? "" : ` (saving ${(100 * s.saving).toFixed(1)} %)`}, ${s.fallbacks} fallbacks, ${s.slo_breaches} SLO breaches`;
   if (!rows.length) return;
   const nodeSel = $("#autoscaler-node");
-  if (nodeSel.options.length !== rows[0].applied.length) {
-    nodeSel.innerHTML = rows[0].applied.map((_, i) => `<option value="${i}">node ${i + 1}</option>`).join("");
+  if (nodeSel.options.length !== rows[0].applied_replicas.length) {
+    nodeSel.innerHTML = rows[0].applied_replicas.map((_, i) => `<option value="${i}">node ${i + 1}</option>`).join("");
   }
   const j = Number(nodeSel.value || 0);
   const labels = rows.map((r) => String(r.step));
   const line = (label, color, data, extra = {}) => ({ label, data, borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 0, stepped: true, ...extra });
   const events = Object.entries(EVENT_STYLE).map(([reason, [color, shape]]) => ({
-    label: reason, type: "scatter", data: rows.map((r) => (r.decision_reason === reason ? r.applied[j] : null)),
+    label: reason, type: "scatter", data: rows.map((r) => (r.source === reason ? r.applied_replicas[j] : null)),
     borderColor: color, backgroundColor: color, pointStyle: shape, pointRadius: 6, showLine: false }));
   multiChart("chart-a-replicas", labels, [
-    line("applied", "#2563eb", rows.map((r) => r.applied[j])),
-    line("policy", "#7c3aed", rows.map((r) => r.policy[j]), { borderDash: [5, 3], borderWidth: 1.5 }),
-    line("HPA", "#059669", rows.map((r) => r.hpa[j]), { borderWidth: 1.5 }),
+    line("applied", "#2563eb", rows.map((r) => r.applied_replicas[j])),
+    line("policy", "#7c3aed", rows.map((r) => r.policy_replicas[j]), { borderDash: [5, 3], borderWidth: 1.5 }),
+    line("HPA", "#059669", rows.map((r) => r.hpa_replicas[j]), { borderWidth: 1.5 }),
     ...events,
   ], { y: { title: { display: true, text: `replicas on node ${j + 1}` }, min: 0, ticks: { stepSize: 1 } } });
   multiChart("chart-a-load", labels, [line(`load of node ${j + 1}`, "#9ca3af", rows.map((r) => r.outcome.load[j]), { stepped: false })],
              { y: { title: { display: true, text: "load (1 = node capacity)" }, min: 0 } });
   let mine = 0, theirs = 0;
-  const cum = rows.map((r) => [(mine += r.outcome.cost), (theirs += r.hpa_outcome ? r.hpa_outcome.cost : 0)]);
+  const cum = rows.map((r) => [(mine += r.cost), (theirs += r.hpa_outcome ? r.hpa_outcome.cost : 0)]);
   multiChart("chart-a-cost", labels, [line("cost so far", "#2563eb", cum.map((c) => c[0]), { stepped: false }),
                                       line("HPA's (twin)", "#059669", cum.map((c) => c[1]), { stepped: false })],
              { y: { title: { display: true, text: "cost so far" }, min: 0 } });
-  multiChart("chart-a-latency", labels, [line("latency (ms)", "#dc2626", rows.map((r) => r.outcome.latency_ms), { stepped: false }),
+  multiChart("chart-a-latency", labels, [line("latency (ms)", "#dc2626", rows.map((r) => r.latency_ms), { stepped: false }),
                                          line("HPA's (twin)", "#059669", rows.map((r) => (r.hpa_outcome ? r.hpa_outcome.latency_ms : null)), { stepped: false, borderWidth: 1.5 })],
              { y: { title: { display: true, text: "mean latency (ms)" }, min: 0 } });
 }
