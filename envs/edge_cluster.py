@@ -118,8 +118,11 @@ class EdgeClusterEnv(gym.Env):
         super().reset(seed=seed)
         self._reset_done = True
         if self.live is not None:  # start from initial_replicas everywhere, measured on the cluster
+            current = self.live.replicas()
             start = np.full(self.sim.n, min(self.params.initial_replicas, int(self.sim.caps.min())), np.int64)
-            return self._live_step(self.live.replicas(), start, reset=True)[0], self._live_state["info"]
+            if (options or {}).get("keep_replicas"):  # attach to a running cluster as it is
+                start = np.minimum(current, self.sim.caps)
+            return self._live_step(current, start, reset=True)[0], self._live_state["info"]
         self.sim.reset_one(0, self.np_random)
         return self.sim.obs[0].copy(), self._info()
 

@@ -6,15 +6,22 @@ official ``kubernetes`` client:
 * capacities: node ``<name>`` of the group (``bs1``..) is read from ``GET /api/v1/nodes``; max
   replicas = ``min(floor(allocatable cpu / pod_cpu), floor(allocatable memory / pod_memory))``;
 * an action patches ``deployments/server-<node>/scale`` in ``namespace`` (0 replicas really is 0),
-  then waits until every deployment reports ``readyReplicas`` = the target (``ready_timeout_s``);
-* after ``observe_s`` seconds of serving (the decision interval; 0 in tests) the per-station figures
+  then waits until every deployment's controller has seen the change (``status.observedGeneration
+  >= metadata.generation``: before that the status describes the previous spec) and reports
+  ``readyReplicas`` = the target (``ready_timeout_s``);
+* after ``observe_s`` seconds of serving (default: the decision interval; 0 in tests) the per-station figures
   come from the stats endpoint ``GET <stats_url>/api/group_stats?group_id=<group>``, which answers
   ``{"stations": [{"name": "bs1", "users": .., "arrival_rps": .., "latency_ms": ..,
   "p95_latency_ms": .., "failed_fraction": ..}, ...]}`` (the testbed app's format);
 * the observation and ``info`` are computed from those figures with the simulator's formulas and
   keys (cost weights from ``EnvParams``); what a live cluster cannot report (retries carried) is 0.
 
-Every API error or timeout is a ``KubernetesBackendError`` that says what failed and where.
+Reaching the API server: with ``host``, the bearer ``token`` (or ``token_file``), the CA bundle
+``ca_cert`` (``verify_ssl`` on by default) and a client certificate (``client_cert``, ``client_key``)
+are honoured; without ``host``, the in-cluster configuration (service-account token and CA) or the
+kube config file (``KUBECONFIG``), with whatever credentials it names. The token never appears in a
+``repr``, a log line or an error. Every API error or timeout is a ``KubernetesBackendError`` that
+says what failed and where.
 Tested against a local fake of these endpoints (``tests/envs/fake_kube.py``): no cluster runs here.
 """
 from __future__ import annotations
@@ -47,8 +54,14 @@ class KubeConfig:
     stats_url: str = field(default_factory=lambda: os.environ.get("LWMECPS_STATS_URL", "http://127.0.0.1:8080"))
     ready_timeout_s: float = 120.0
     poll_s: float = 1.0
-    observe_s: float = 0.0
+    observe_s: float | None = None  # seconds of serving before measuring; None: the env's decision interval
     request_timeout_s: float = 10.0
+    token: str | None = field(default=None, repr=False)  # bearer token for ``host``
+    token_file: str | None = None  # ... or the file that holds it (read when the client is made)
+    ca_cert: str | None = None  # CA bundle that signed the API server's certificate
+    client_cert: str | None = None  # client certificate and key (mutual TLS)
+    client_key: str | None = None
+    verify_ssl: bool = True
 
     @classmethod
     def of(cls, value: "KubeConfig | dict | None") -> "KubeConfig":
@@ -86,9 +99,21 @@ class LiveCluster:
         from kubernetes import client, config
 
         if self.config.host:
+            c = self.config
             cfg = client.Configuration()
-            cfg.host = self.config.host
+            cfg.host = c.host
             cfg.retries = 0  # a dropped connection is reported, not retried behind the agent's back
+            token = c.token
+            if token is None and c.token_file:
+                try:
+                    token = open(c.token_file, encoding="utf-8").read().strip()
+                except OSError as exc:
+                    raise KubernetesBackendError(f"token_file {c.token_file}: {exc.strerror}") from None
+            if token:
+                cfg.api_key = {"authorization": token}
+                cfg.api_key_prefix = {"authorization": "Bearer"}
+            cfg.verify_ssl = c.verify_ssl
+            cfg.ssl_ca_cert, cfg.cert_file, cfg.key_file = c.ca_cert, c.client_cert, c.client_key
             return client.ApiClient(cfg)
         try:
             if os.environ.get("KUBERNETES_SERVICE_HOST"):
@@ -151,7 +176,8 @@ class LiveCluster:
                        {"spec": {"replicas": int(count)}})
 
     def wait_ready(self, replicas: np.ndarray) -> float:
-        """Seconds until every deployment has its target ready (``KubernetesBackendError`` after the timeout)."""
+        """Seconds until every deployment's controller has seen its new spec and has its target ready
+        (``KubernetesBackendError`` after the timeout)."""
         t0 = time.monotonic()
         while True:
             lagging = []
@@ -160,7 +186,10 @@ class LiveCluster:
                 dep = self._call(f"read deployment {name}", self.apps.read_namespaced_deployment, name,
                                  self.config.namespace)
                 ready = (dep.status.ready_replicas or 0) if dep.status else 0
-                if ready != want:
+                seen = (dep.status.observed_generation or 0) if dep.status else 0
+                if seen < (dep.metadata.generation or 0):
+                    lagging.append(f"{name} generation {dep.metadata.generation} not yet observed (at {seen})")
+                elif ready != want:
                     lagging.append(f"{name} {ready}/{want} ready")
             if not lagging:
                 return time.monotonic() - t0
@@ -193,8 +222,9 @@ def live_step(live: LiveCluster, params: EnvParams, caps: np.ndarray, old: np.nd
     observation layout and ``info`` keys."""
     live.apply(new)
     live.wait_ready(new)
-    if live.config.observe_s > 0:
-        time.sleep(live.config.observe_s)
+    observe = params.decision_interval_s if live.config.observe_s is None else live.config.observe_s
+    if observe > 0:
+        time.sleep(observe)
     stations = live.measure()
     n, mu, t_out = len(caps), params.service_rate_per_replica, params.timeout_ms
     rows = [stations[name] for name in live.nodes]

@@ -168,6 +168,11 @@ def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | N
         redeployed = Deployer(store, settings).restore()
         if redeployed:
             say(f"redeploying {redeployed} served polic{'y' if redeployed == 1 else 'ies'} of the previous run")
+        from .autoscaling.actor import resume
+
+        resumed = resume(store, settings)
+        if resumed:
+            say(f"resuming {resumed} autoscaler{'' if resumed == 1 else 's'} of the previous run")
 
         base = f"http://{'localhost' if settings.api_host in ('127.0.0.1', '0.0.0.0') else settings.api_host}"
         say(f"API:        {base}:{settings.api_port}/api/v1")

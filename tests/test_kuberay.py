@@ -110,9 +110,53 @@ def test_rbac_scales_in_one_namespace_only_and_reads_nodes():
     role = objs[("Role", "lwmecps-scaler")]
     assert role["metadata"]["namespace"] == "edge"
     writes = [r for r in role["rules"] if set(r["verbs"]) & {"patch", "update", "create", "delete"}]
-    assert writes == [{"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["get", "patch"]}]
+    assert writes == [{"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["patch"]}]
     cluster = objs[("ClusterRole", "lwmecps-node-reader")]
-    assert cluster["rules"] == [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]}]
+    assert cluster["rules"] == [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["list"]}]
+
+
+def _grant(method: str, path: str):
+    """(api group, resource, verb, namespace or None) of a Kubernetes API request; None for /version."""
+    import re
+
+    path = path.split("?")[0]
+    if path.rstrip("/") == "/version":
+        return None
+    m = re.match(r"^/apis?/(?:(apps)/)?v1/(?:namespaces/([^/]+)/)?([a-z]+)(?:/([^/]+))?(?:/(scale))?$", path)
+    assert m, path
+    group, ns, resource, name, sub = m.groups()
+    verb = {"PATCH": "patch"}.get(method, "get" if name else "list")
+    return (group or "", resource + ("/" + sub if sub else ""), verb, ns)
+
+
+def test_rbac_grants_exactly_the_calls_the_platform_makes(tmp_path, monkeypatch):
+    """Every call of the live backend (capacities, scaling, readiness) and of /metrics and /health,
+    recorded by the local FAKE API server, is granted by kuberay/rbac.yaml; every grant is used."""
+    import numpy as np
+
+    from lwmecps.envs import EdgeClusterEnv
+    from lwmecps.platform.services.health import kubernetes_status
+    from lwmecps.platform.services.kube import cluster_summary
+
+    from .envs.fake_kube import FakeKube
+    from .serve.test_api_kube import KUBECONFIG
+
+    with FakeKube() as fake:
+        env = EdgeClusterEnv("profile-a", backend="kubernetes", kube={"host": fake.url, "stats_url": fake.url,
+                                                                      "observe_s": 0.0, "poll_s": 0.05})
+        env.reset()
+        env.step(np.array([2, 1, 0, 3]))
+        (tmp_path / "kubeconfig").write_text(KUBECONFIG % fake.url)
+        monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
+        assert cluster_summary()["pod_count"] == 6 and kubernetes_status() == "healthy"
+        calls = {_grant(m, p) for m, p, _ in fake.requests if not p.startswith("/api/group_stats")} - {None}
+    objs = {(d["kind"], d["metadata"]["name"]): d for _, d in docs()}
+    granted = {(g, r, v, None) for rule in objs[("ClusterRole", "lwmecps-node-reader")]["rules"]
+               for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
+    role = objs[("Role", "lwmecps-scaler")]
+    granted |= {(g, r, v, role["metadata"]["namespace"]) for rule in role["rules"]
+                for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
+    assert calls == granted
 
 
 def test_no_real_secret_is_committed():

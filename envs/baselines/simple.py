@@ -71,12 +71,15 @@ class HPAPolicy(Policy):
         self._history = deque(maxlen=max(1, window) + 1)  # this interval's + the window's
 
     def act(self, obs, env):
-        current = env.sim.replicas()
-        util = env.sim.utilisation()
+        return self.recommend(env.sim.replicas(), env.sim.utilisation(), env.sim.caps)
+
+    def recommend(self, current: np.ndarray, util: np.ndarray, caps: np.ndarray) -> np.ndarray:
+        """The rule on measured figures (also what an autoscaler's live target feeds it): current
+        replicas and utilisation per node, the nodes' capacities; updates the stabilisation window."""
         ratio = util / self.target
         desired = np.where(np.abs(ratio - 1.0) <= self.tolerance, current,
                            np.ceil(current * ratio - 1e-9).astype(np.int64))
-        desired = np.clip(desired, self.min_replicas, env.sim.caps)
+        desired = np.clip(desired, self.min_replicas, caps)
         self._history.append(desired)
         stabilised = np.max(np.stack(self._history), axis=0)  # highest recent recommendation
         return np.where(desired < current, np.minimum(stabilised, current), desired).astype(np.int64)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..settings import Settings
 from ..store import Store
+from .autoscalers import AutoscalerService
 from .groups import GroupService
 from .metrics import MetricsService
 from .models import ModelService
@@ -33,3 +34,4 @@ class Services:
         self.metrics = MetricsService(self.store, settings, self.models)
         self.sweeps = SweepService(self.store, settings)
         self.groups = GroupService(self.store)
+        self.autoscalers = AutoscalerService(self.store, settings, self.models)

@@ -28,12 +28,15 @@ def _sum(quantities: list[str], parse) -> float:
 
 
 def cluster_summary() -> dict[str, Any]:
-    """``node_count``, ``pod_count`` (running pods) and ``resource_usage`` = requested / allocatable
-    CPU and memory over all nodes; ``detail`` names the error when the API cannot be read."""
+    """``node_count``, ``pod_count`` (running pods of the edge namespace, ``LWMECPS_KUBE_NAMESPACE``,
+    default ``edge``: the platform is granted that namespace's pods, not the cluster's, by
+    ``kuberay/rbac.yaml``) and ``resource_usage`` = those pods' requested / allocatable CPU and memory
+    over all nodes; ``detail`` names the error when the API cannot be read."""
+    namespace = os.environ.get("LWMECPS_KUBE_NAMESPACE", "edge")
     try:
         api = _api()
         nodes = api.list_node(_request_timeout=5).items
-        pods = [p for p in api.list_pod_for_all_namespaces(_request_timeout=5).items if p.status.phase == "Running"]
+        pods = [p for p in api.list_namespaced_pod(namespace, _request_timeout=5).items if p.status.phase == "Running"]
     except Exception as exc:
         return {"node_count": None, "pod_count": None, "resource_usage": None,
                 "detail": f"the Kubernetes API could not be read: {type(exc).__name__}"}

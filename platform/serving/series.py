@@ -19,7 +19,7 @@ DEFAULT_WINDOW_S = 3600
 MAX_BUCKETS = 2000
 
 
-def _parse_time(name: str, value: str) -> datetime:
+def parse_time(name: str, value: str) -> datetime:
     try:
         ts = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
     except (ValueError, AttributeError):
@@ -34,8 +34,8 @@ def parse_window(start_time: str | None, end_time: str | None, interval: str | N
     if interval not in INTERVALS:
         raise BadRequest(f"interval={interval!r} is not one of {', '.join(INTERVALS)}")
     seconds = INTERVALS[interval]
-    end = _parse_time("end_time", end_time) if end_time else (now or datetime.now(timezone.utc))
-    start = _parse_time("start_time", start_time) if start_time else end - timedelta(seconds=DEFAULT_WINDOW_S)
+    end = parse_time("end_time", end_time) if end_time else (now or datetime.now(timezone.utc))
+    start = parse_time("start_time", start_time) if start_time else end - timedelta(seconds=DEFAULT_WINDOW_S)
     if start >= end:
         raise BadRequest(f"start_time {start.isoformat()} must be before end_time {end.isoformat()}")
     if (end - start).total_seconds() / seconds > MAX_BUCKETS:

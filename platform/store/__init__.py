@@ -1,4 +1,5 @@
 """Persistence: pymongo repositories, one per collection, over a real MongoDB wire server."""
+from .autoscalers import AUTOSCALER_STATUSES, AutoscalerRepository
 from .baseline_costs import BaselineCostRepository
 from .groups import GroupExists, GroupRepository
 from .client import InvalidIdError, as_utc, close_all, ensure_indexes, get_db, parse_id
@@ -23,6 +24,7 @@ class Store:
         self.sweeps = SweepRepository(self.db)
         self.baseline_costs = BaselineCostRepository(self.db)
         self.groups = GroupRepository(self.db)
+        self.autoscalers = AutoscalerRepository(self.db)
 
     def ping(self) -> bool:
         self.db.client.admin.command("ping")
@@ -33,5 +35,5 @@ class Store:
         return self
 
 
-__all__ = ["ACTIVE", "as_utc", "BaselineCostRepository", "FINISHED", "GroupExists", "GroupRepository", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "ReconciliationRepository", "STATUSES", "SampleRepository", "SweepRepository", "Store",
+__all__ = ["ACTIVE", "AUTOSCALER_STATUSES", "AutoscalerRepository", "as_utc", "BaselineCostRepository", "FINISHED", "GroupExists", "GroupRepository", "InvalidIdError", "MODEL_STATUSES", "ModelRepository", "ReconciliationRepository", "STATUSES", "SampleRepository", "SweepRepository", "Store",
            "TaskRepository", "TokenRepository", "close_all", "ensure_indexes", "get_db", "parse_id"]

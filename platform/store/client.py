@@ -65,3 +65,5 @@ def ensure_indexes(db: Database) -> None:
     db.samples.create_index([("kind", ASCENDING), ("model_id", ASCENDING), ("ts", ASCENDING)])
     db.baseline_costs.create_index([("group", ASCENDING), ("sample_size", ASCENDING), ("seed", ASCENDING)])
     db.group_chunks.create_index([("upload", ASCENDING), ("seq", ASCENDING)], unique=True)
+    db.autoscalers.create_index([("status", ASCENDING), ("created_at", DESCENDING)])
+    db.autoscaler_decisions.create_index([("autoscaler_id", ASCENDING), ("step", ASCENDING)])

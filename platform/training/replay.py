@@ -63,7 +63,8 @@ def trace(policy, group, seed: int, params) -> dict[str, Any]:
 
 def replay(checkpoint: str, group, train_group, seed: int = 0,
            baselines: Sequence[str] = DEFAULT_BASELINES) -> dict[str, Any]:
-    """``{"nodes", "interval_s", "steps", "time_h", "users", "runs": {"policy": trace, <baseline>: trace}}``.
+    """``{"nodes", "interval_s", "steps", "time_h", "users", "load", "policies": {"model": trace,
+    <baseline>: trace}}`` (``load``: the model's run's, per interval and node).
 
     ``group``, ``train_group``: names of shipped groups or loaded ``WorkloadGroup``s (same node shape:
     ``ShapeMismatch`` otherwise); ``train_group`` is where ``static-trained`` and ``hpa-tuned`` are
@@ -80,15 +81,15 @@ def replay(checkpoint: str, group, train_group, seed: int = 0,
     check_same_shape(trained_on, group, params)
     names = check_baselines(baselines, int(node_capacities(group, params).max()))
     policy, _ = load_policy(checkpoint)
-    runs = {"policy": trace(policy, group, seed, params)}
+    runs = {"model": trace(policy, group, seed, params)}
     for name in names:
         # tuned with the default env params, as everywhere (and cached once): a rule, whatever the start
         baseline = make_policy(name, seed, train_group=trained_on)
         if isinstance(baseline, BestStaticPolicy):
             baseline.prepare(group, seed, 1, params)
         runs[name] = trace(baseline, group, seed, params)
-    shared = {key: runs["policy"][key] for key in ("time_h", "users")}  # the same in every run
+    shared = {key: runs["model"][key] for key in ("time_h", "users")}  # the same in every run
     for run in runs.values():
         del run["time_h"], run["users"]
     return {"nodes": [nd.name for nd in group.spec.nodes], "interval_s": params.decision_interval_s,
-            "steps": len(shared["users"]), **shared, "runs": runs}
+            "steps": len(shared["users"]), **shared, "load": runs["model"]["load"], "policies": runs}

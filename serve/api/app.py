@@ -20,7 +20,7 @@ from lwmecps.platform.services.health import version
 from lwmecps.platform.store import InvalidIdError
 
 from .limits import BodyLimit
-from .routes import groups, health, models, monitoring, reconcile, sweeps, training
+from .routes import autoscalers, groups, health, models, monitoring, reconcile, sweeps, training
 
 log = logging.getLogger("lwmecps.api")
 UPLOAD_SLACK = 256 * 1024  # multipart boundaries and the topology's text fields, beside the trace
@@ -56,7 +56,7 @@ def create_app(services: Services | None = None) -> FastAPI:
         "/api/v1/groups": (max(settings.max_body_bytes, TRACE_MAX_BYTES + UPLOAD_SLACK),
                            f"a group upload: a trace of at most {TRACE_MAX_BYTES // 2**20} MiB")})
     for router in (training.router, reconcile.router, models.router, sweeps.router, groups.router,
-                   monitoring.router, health.router):
+                   autoscalers.router, monitoring.router, health.router):
         app.include_router(router, prefix="/api/v1", responses=ERROR_RESPONSES)
 
     _mount_console(app)

@@ -27,4 +27,5 @@ class ReplayOut(BaseModel):
     steps: int
     time_h: list[float] = Field(description="start of each interval, hours after midnight")
     users: list[float] = Field(description="users of all stations in each interval (the same for every run)")
-    runs: dict[str, ReplayRun] = Field(description="'policy' (the model) and each requested baseline")
+    load: list[list[float]] = Field(description="the model's run's load per node in each interval")
+    policies: dict[str, ReplayRun] = Field(description="'model' and each requested baseline")

@@ -128,13 +128,34 @@ def test_train_watch_deploy_predict_cancel(console, page):
     page.click(f"{row} button.replay")
     page.wait_for_selector("#replay-totals tr[data-run=causal-oracle]", timeout=180_000)
     runs = page.eval_on_selector_all("#replay-totals tbody tr", "rows => rows.map(r => r.dataset.run)")
-    assert runs == ["policy", "hpa", "best-static", "causal-oracle"], runs
+    assert runs == ["model", "hpa", "best-static", "causal-oracle"], runs
     labels = page.evaluate("() => window.lwmecpsCharts['chart-r-replicas'].data.datasets.map(d => d.label)")
     assert labels[:4] == runs and labels[4].startswith("load of bs1"), labels
     assert points(page, "chart-r-replicas") == 288 and points(page, "chart-r-cost") == 288
     page.select_option("#replay-node", "2")
     assert page.evaluate("() => window.lwmecpsCharts['chart-r-replicas'].data.datasets[4].label").startswith("load of bs3")
     shot(page, "3b-model-replay")
+
+    # an autoscaler for it, in shadow mode on the simulated twin: live charts, then stopped
+    page.click("#nav button[data-view=autoscalers]")
+    page.wait_for_selector(f"#deployed-models option[value='{model_id}']", state="attached")
+    page.select_option("#deployed-models", model_id)
+    page.fill("#autoscaler-form input[name=speed]", "600")
+    page.fill("#autoscaler-form input[name=max_replicas]", "3")  # one count for every node
+    page.click("#autoscaler-form button")
+    auto_row = "#autoscalers tbody tr"
+    page.wait_for_selector(f"{auto_row} td.status:text-is('running')", timeout=120_000)
+    page.click(f"{auto_row} a.open-autoscaler")
+    page.wait_for_function("() => { const c = window.lwmecpsCharts['chart-a-replicas']; "
+                           "return c && c.data.datasets[0].data.length >= 6; }", timeout=60_000)
+    labels = page.evaluate("() => window.lwmecpsCharts['chart-a-replicas'].data.datasets.map(d => d.label)")
+    assert labels == ["applied", "policy", "HPA", "fallback", "guardrail"], labels
+    # shadow: the cluster runs HPA, so the cost so far is the HPA twin's and nothing was saved
+    assert page.text_content(f"{auto_row} td.saving") == "0.000"
+    assert points(page, "chart-a-cost") >= 6 and points(page, "chart-a-load") >= 6
+    shot(page, "3c-autoscaler-shadow")
+    page.click(f"{auto_row} button.stop")
+    page.wait_for_selector(f"{auto_row} td.status:text-is('stopped')", timeout=60_000)
 
     # a second training, cancelled with its button
     page.click("#nav button[data-view=training]")

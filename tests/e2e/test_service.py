@@ -239,7 +239,13 @@ def test_restart_keeps_tasks_and_resumes_interrupted_training(service):
         served = [m["model_id"] for m in api.get("/models?status=deployed").json()["models"]]
         task_id = api.post("/training", json={"name": "resume-me", "model_type": "ppo", "parameters": {},
                                               "total_episodes": 48}).json()["task_id"]
+        # an autoscaler of a served policy (deployed above), shadowing HPA on its twin: it comes back too
+        assert served, "the deploy test above leaves a served policy"
+        auto = api.post("/autoscalers", json={"model_id": served[0], "target": {"speed": 600}})
+        assert auto.status_code == 201, auto.text
+        auto_id = auto.json()["autoscaler_id"]
         before = wait_for(lambda: (t := api.get(f"/training/{task_id}").json())["current_episode"] >= 8 and t, 180)
+        auto_steps = wait_for(lambda: api.get(f"/autoscalers/{auto_id}").json()["summary"]["decisions"], 60)
     started = service.processes()
     assert any("raylet" in c for c in started.values()) and any("nx-27017" in c for c in started.values())
     assert service.stop() == 0
@@ -253,6 +259,10 @@ def test_restart_keeps_tasks_and_resumes_interrupted_training(service):
             wait_for(lambda: api.get(f"/models/{model_id}").json()["status"] == "deployed", 240)
             assert api.post(f"/models/{model_id}/predict", json={"observation": [0.3] * 24 + [0.0, 1.0]}
                             ).status_code == 200
+        a = wait_for(lambda: (a := api.get(f"/autoscalers/{auto_id}").json())["summary"]["decisions"] > auto_steps + 2
+                     and a, 240)
+        assert a["status"] == "running", a
+        assert api.post(f"/autoscalers/{auto_id}/stop").json()["status"] == "stopped"
         resumed = wait_for(lambda: (t := api.get(f"/training/{task_id}").json())["status"] in (
             "completed", "failed") and t, 300)
     assert resumed["status"] == "completed", resumed

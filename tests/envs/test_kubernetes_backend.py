@@ -1,11 +1,13 @@
 """The live Kubernetes backend against a local FAKE API server (tests/envs/fake_kube.py)."""
+import time
+
 import numpy as np
 import pytest
 
 from lwmecps.envs import EdgeClusterEnv
-from lwmecps.envs.kubernetes import KubernetesBackendError
+from lwmecps.envs.kubernetes import KubeConfig, KubernetesBackendError
 
-from .fake_kube import FakeKube
+from .fake_kube import FakeKube, make_tls
 
 
 @pytest.fixture()
@@ -17,7 +19,7 @@ def fake():
 def make_env(fake, **kube):
     return EdgeClusterEnv("profile-a", backend="kubernetes",
                           kube={"host": fake.url, "stats_url": fake.url, "poll_s": 0.05, "ready_timeout_s": 2.0,
-                                "request_timeout_s": 2.0, **kube})
+                                "request_timeout_s": 2.0, "observe_s": 0.0, **kube})
 
 
 def patches(fake):
@@ -78,3 +80,69 @@ def test_missing_nodes_and_stats_are_clear_errors(fake):
         env.reset()
     with pytest.raises(ValueError, match="backend 'docker'"):
         EdgeClusterEnv("profile-a", backend="docker")
+
+
+def test_readiness_waits_until_the_controller_has_seen_the_new_spec(fake):
+    """Scaling to the count a deployment already runs: its stale status (the previous generation's)
+    already reads "ready" — the step must wait until observedGeneration catches up."""
+    env = make_env(fake)
+    env.reset()  # every deployment at 1 (initial_replicas)
+    fake.observe_after = 0.5
+    t0 = time.monotonic()
+    env.step(np.array([1, 1, 1, 1]))
+    assert time.monotonic() - t0 >= 0.5
+    fake.mode.add("never_ready")
+    fake.observe_after = 10.0
+    with pytest.raises(KubernetesBackendError, match=r"server-bs1 generation 4 not yet observed \(at 3\)"):
+        env.step(np.array([1, 1, 1, 1]))
+
+
+def test_observing_lasts_the_decision_interval_by_default(fake, monkeypatch):
+    """Measured after serving one decision interval (300 s here), not at once (the old default 0)."""
+    import types
+
+    import lwmecps.envs.kubernetes as backend
+
+    assert KubeConfig().observe_s is None
+    env = EdgeClusterEnv("profile-a", backend="kubernetes", kube={"host": fake.url, "stats_url": fake.url})
+    slept = []
+    monkeypatch.setattr(backend, "time", types.SimpleNamespace(sleep=slept.append, monotonic=time.monotonic))
+    env.reset()
+    env.step(np.array([2, 2, 2, 2]))
+    assert slept == [300.0, 300.0]  # reset's interval and the step's
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    return make_tls(tmp_path_factory.mktemp("tls"))
+
+
+def test_token_and_tls_of_a_real_api_server_are_honoured(tls):
+    ca, cert, key = tls
+    with FakeKube(token="s3cret-token", tls=(cert, key)) as api, FakeKube() as stats:
+        base = {"host": api.url, "stats_url": stats.url, "poll_s": 0.05, "ready_timeout_s": 2.0,
+                "request_timeout_s": 2.0, "observe_s": 0.0}
+        env = EdgeClusterEnv("profile-a", backend="kubernetes", kube={**base, "token": "s3cret-token", "ca_cert": ca})
+        env.reset()
+        env.step(np.array([2, 3, 1, 0]))
+        assert api.replicas["server-bs2"] == 3 and api.url.startswith("https://")
+        assert "s3cret" not in repr(KubeConfig(**base, token="s3cret-token"))
+        with pytest.raises(KubernetesBackendError, match="401") as wrong:
+            EdgeClusterEnv("profile-a", backend="kubernetes", kube={**base, "token": "guess", "ca_cert": ca})
+        assert "guess" not in str(wrong.value)
+        with pytest.raises(KubernetesBackendError, match="401"):  # no token at all
+            EdgeClusterEnv("profile-a", backend="kubernetes", kube={**base, "ca_cert": ca})
+        with pytest.raises(KubernetesBackendError, match="did not answer .*SSL"):  # a CA that did not sign it
+            EdgeClusterEnv("profile-a", backend="kubernetes", kube={**base, "token": "s3cret-token"})
+
+
+def test_token_file(tls, tmp_path):
+    ca, cert, key = tls
+    (tmp_path / "token").write_text("from-a-file\n")
+    with FakeKube(token="from-a-file", tls=(cert, key)) as api:
+        # reading the nodes (capacities) needs the token: without it this is a 401 (above)
+        env = EdgeClusterEnv("profile-a", backend="kubernetes", kube={
+            "host": api.url, "stats_url": api.url, "token_file": str(tmp_path / "token"), "ca_cert": ca})
+        assert len(env.action_space.nvec) == 4 and ("GET", "/api/v1/nodes", None) in api.requests
+    with pytest.raises(KubernetesBackendError, match="token_file"):
+        EdgeClusterEnv("profile-a", backend="kubernetes", kube={"host": api.url, "token_file": str(tmp_path / "none")})

@@ -22,19 +22,20 @@ def day(nx_uri, tmp_path_factory, ppo_checkpoint):
 def test_every_run_covers_the_same_day_from_midnight(day):
     _, model_id, body = day
     assert body["model_id"] == model_id and body["group_id"] == "profile-a" and body["seed"] == 3
-    assert list(body["runs"]) == ["policy", "hpa", "best-static", "causal-oracle", "static-2"]
+    assert list(body["policies"]) == ["model", "hpa", "best-static", "causal-oracle", "static-2"]
     steps = body["steps"]
     assert steps == 288 and body["interval_s"] == 300 and body["nodes"] == ["bs1", "bs2", "bs3", "bs4"]
     assert body["time_h"][0] == 0 and body["time_h"][-1] == pytest.approx(24 - 5 / 60, abs=1e-4)
     assert len(body["users"]) == steps and max(body["users"]) > 2 * min(body["users"])  # a day, not a flat hour
-    for name, run in body["runs"].items():
+    assert body["load"] == body["policies"]["model"]["load"] and len(body["load"]) == steps
+    for name, run in body["policies"].items():
         assert len(run["cost"]) == len(run["replicas"]) == len(run["load"]) == steps, name
         assert all(len(r) == 4 for r in run["replicas"]) and all(len(x) == 4 for x in run["load"])
         assert run["total_cost"] == pytest.approx(sum(run["cost"]), rel=1e-4)
         assert run["mean_cost"] == pytest.approx(run["total_cost"] / steps, rel=1e-4)
-    assert {tuple(r) for r in body["runs"]["static-2"]["replicas"]} == {(2, 2, 2, 2)}
-    assert len({tuple(r) for r in body["runs"]["best-static"]["replicas"]}) == 1
-    assert len({tuple(r) for r in body["runs"]["hpa"]["replicas"]}) > 1  # it follows the load
+    assert {tuple(r) for r in body["policies"]["static-2"]["replicas"]} == {(2, 2, 2, 2)}
+    assert len({tuple(r) for r in body["policies"]["best-static"]["replicas"]}) == 1
+    assert len({tuple(r) for r in body["policies"]["hpa"]["replicas"]}) > 1  # it follows the load
 
 
 def test_the_figures_are_the_simulators_for_that_day(day):
@@ -42,7 +43,7 @@ def test_the_figures_are_the_simulators_for_that_day(day):
     midnight; the hindsight and planning baselines beat bare HPA on it, as everywhere."""
     from lwmecps.envs.baselines import HPAPolicy, evaluate
 
-    runs = day[2]["runs"]
+    runs = day[2]["policies"]
     hpa = evaluate(HPAPolicy(), "profile-a", seed=3, params={"random_start": False})
     assert runs["hpa"]["mean_cost"] == pytest.approx(hpa["cost"], rel=1e-4)
     assert np.mean(runs["hpa"]["latency_ms"]) == pytest.approx(hpa["latency_ms"], rel=1e-3)
@@ -54,7 +55,7 @@ def test_default_baselines_and_another_group(day):
     api, model_id, _ = day
     r = api.get(f"/api/v1/models/{model_id}/replay?group_id=profile-b", headers=api.read)
     assert r.status_code == 200, r.text
-    assert list(r.json()["runs"]) == ["policy", "hpa", "best-static", "causal-oracle"]
+    assert list(r.json()["policies"]) == ["model", "hpa", "best-static", "causal-oracle"]
     assert r.json()["group_id"] == "profile-b"
 
 

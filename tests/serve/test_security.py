@@ -17,7 +17,8 @@ def write_routes(app):
         for method in methods:
             # predict is a POST that changes nothing: read tokens may query served policies
             if method not in ("get", "head", "options") and not path.endswith("/predict"):
-                yield method.upper(), path.format(task_id=MISSING, model_id=MISSING, sweep_id=MISSING, group_id="nope")
+                yield method.upper(), path.format(task_id=MISSING, model_id=MISSING, sweep_id=MISSING, group_id="nope",
+                                                         autoscaler_id=MISSING)
 
 
 def test_the_read_role_cannot_change_anything(api):

@@ -95,7 +95,7 @@ function show(view) {
   document.querySelectorAll(".view").forEach((el) => { el.hidden = el.id !== `view-${view}`; });
   document.querySelectorAll("#nav button[data-view]").forEach((b) => b.classList.toggle("active", b.dataset.view === view));
   clearInterval(state.timer);
-  const refresh = { training: refreshTraining, models: refreshModels, system: refreshSystem }[view];
+  const refresh = { training: refreshTraining, models: refreshModels, autoscalers: refreshAutoscalers, system: refreshSystem }[view];
   const tick = () => refresh().catch((err) => flash(err.message, true));
   tick();
   state.timer = setInterval(tick, POLL_MS);
@@ -169,62 +169,6 @@ async function refreshModelMetrics() {
   setSeries("chart-m-throughput", "predicts per second", "#2563eb", m.throughput.timestamps.map(shortTime), m.throughput.values);
   setSeries("chart-m-cpu", "CPU (share of request)", "#7c3aed", m.resource_usage.cpu.timestamps.map(shortTime), m.resource_usage.cpu.values);
   setSeries("chart-m-memory", "memory (share of request)", "#059669", m.resource_usage.memory.timestamps.map(shortTime), m.resource_usage.memory.values);
-}
-
-// ---- replay: the model's day beside baselines (GET /models/{id}/replay) --------------------------
-const RUN_COLORS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#be185d", "#4b5563"];
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-function multiChart(id, labels, datasets, scales) {
-  if (charts[id]) charts[id].destroy();
-  charts[id] = new Chart(document.getElementById(id), {
-    type: "line", data: { labels, datasets },
-    options: { animation: false, maintainAspectRatio: false, plugins: { legend: { display: true } },
-               scales: { x: { ticks: { maxTicksLimit: 8 } }, ...scales } },
-  });
-  return charts[id];
-}
-
-const hourLabel = (h) => `${String(Math.floor(h)).padStart(2, "0")}:${String(Math.round((h % 1) * 60)).padStart(2, "0")}`;
-
-function drawReplay() {
-  const r = state.replay;
-  if (!r) return;
-  const j = Number($("#replay-node").value || 0);
-  const names = Object.keys(r.runs);
-  const labels = r.time_h.map(hourLabel);
-  const style = (name, i) => ({ label: name, borderColor: RUN_COLORS[i % RUN_COLORS.length], backgroundColor: RUN_COLORS[i % RUN_COLORS.length],
-                                borderWidth: name === "policy" ? 2.5 : 1.5, pointRadius: 0, stepped: true });
-  multiChart("chart-r-replicas", labels, [
-    ...names.map((name, i) => ({ ...style(name, i), data: r.runs[name].replicas.map((row) => row[j]), yAxisID: "y" })),
-    { label: `load of ${r.nodes[j]} (policy's run)`, data: r.runs.policy.load.map((row) => row[j]), borderColor: "#9ca3af",
-      backgroundColor: "#9ca3af", borderDash: [4, 3], borderWidth: 1.5, pointRadius: 0, yAxisID: "load" },
-  ], { y: { title: { display: true, text: `replicas on ${r.nodes[j]}` }, min: 0, ticks: { stepSize: 1 } },
-       load: { position: "right", min: 0, title: { display: true, text: "load (1 = node capacity)" }, grid: { drawOnChartArea: false } } });
-  multiChart("chart-r-cost", labels, names.map((name, i) => ({ ...style(name, i), stepped: false, data: r.runs[name].cost })),
-             { y: { title: { display: true, text: "cost per interval" }, min: 0 } });
-  const base = r.runs.policy.total_cost;
-  $("#replay-totals tbody").innerHTML = names.map((name) => {
-    const run = r.runs[name];
-    const replicas = mean(run.replicas.map((row) => row.reduce((a, b) => a + b, 0)));
-    return `<tr data-run="${esc(name)}"><td>${esc(name)}</td><td>${run.total_cost.toFixed(2)}</td><td>${run.mean_cost.toFixed(3)}</td>
-      <td>${(run.total_cost / base).toFixed(3)}</td><td>${mean(run.latency_ms).toFixed(1)}</td><td>${replicas.toFixed(2)}</td></tr>`;
-  }).join("");
-}
-
-async function runReplay(form) {
-  const f = new FormData(form);
-  const q = `group_id=${encodeURIComponent(f.get("group_id"))}&seed=${Number(f.get("seed"))}&baselines=${encodeURIComponent(f.get("baselines"))}`;
-  $("#model-replay-title").textContent = `Replay: ${state.replayName} on ${f.get("group_id")}, day ${f.get("seed")} (running...)`;
-  try {
-    state.replay = await api(`/models/${state.replayId}/replay?${q}`);
-    $("#replay-node").innerHTML = state.replay.nodes.map((n, i) => `<option value="${i}">${esc(n)}</option>`).join("");
-    $("#model-replay-title").textContent = `Replay: ${state.replayName} on ${state.replay.group_id}, day ${state.replay.seed}`;
-    drawReplay();
-  } catch (err) {
-    $("#model-replay-title").textContent = `Replay: ${state.replayName}`;
-    flash(err.message, true);
-  }
 }
 
 async function refreshSystem() {
@@ -327,6 +271,40 @@ function wire() {
     }
   });
   $("#replay-form").addEventListener("submit", (e) => { e.preventDefault(); runReplay(e.target); });
+  $("#deployed-models").addEventListener("change", (e) => {
+    const group = e.target.selectedOptions[0]?.dataset.group;
+    if (group) $("#autoscaler-form").elements.group_id.value = group;
+  });
+  $("#autoscaler-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const guardrails = { slo: {} };
+    const given = (key) => f.get(key) !== "" && f.get(key) !== null;
+    for (const key of ["min_replicas", "max_replicas", "max_change_per_step"]) if (given(key)) guardrails[key] = Number(f.get(key));
+    for (const [field, key] of [["slo_success_rate", "success_rate"], ["slo_p95_ms", "p95_latency_ms"]]) {
+      if (given(field)) guardrails.slo[key] = Number(f.get(field));
+    }
+    act(async () => {
+      const made = await api("/autoscalers", { method: "POST", body: JSON.stringify({
+        model_id: f.get("model_id"), mode: f.get("mode"), guardrails,
+        target: { kind: "simulated", group_id: f.get("group_id"), speed: Number(f.get("speed")) } }) });
+      state.autoscalerId = made.autoscaler_id;
+      state.autoscalerName = made.name || made.model_id;
+    }, "autoscaler started");
+  });
+  $("#autoscalers").addEventListener("click", (e) => {
+    const row = e.target.closest("tr[data-id]");
+    if (!row) return;
+    e.preventDefault();
+    if (e.target.classList.contains("stop")) {
+      act(() => api(`/autoscalers/${row.dataset.id}/stop`, { method: "POST" }), "autoscaler stopped");
+    } else if (e.target.classList.contains("open-autoscaler")) {
+      state.autoscalerId = row.dataset.id;
+      state.autoscalerName = e.target.textContent;
+      refreshAutoscalers().catch((err) => flash(err.message, true));
+    }
+  });
+  $("#autoscaler-node").addEventListener("change", () => refreshAutoscaler().catch((err) => flash(err.message, true)));
   $("#replay-node").addEventListener("change", drawReplay);
   $("#deploy-form").addEventListener("submit", (e) => {
     e.preventDefault();

@@ -1,0 +1,86 @@
+"""Repositories of autoscalers (collection ``autoscalers``) and their decisions (``autoscaler_decisions``).
+
+An autoscaler's document keeps its spec, ``status`` (``running`` -> ``stopped`` | ``failed``) and the
+running summary: ``decisions``, ``cost_so_far`` (sum of the cluster's interval costs), ``hpa_cost_so_far``
+(the HPA twin's, simulated target only), ``fallbacks`` (intervals run by HPA's replicas because the
+SLO was breached), ``slo_breaches`` (intervals that breached it), ``guardrail_clips``. ``model_id``
+and ``autoscaler_id`` are hex strings.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+
+from .client import as_utc
+from .tasks import now
+
+AUTOSCALER_STATUSES = ("running", "stopped", "failed")
+
+
+class AutoscalerRepository:
+    def __init__(self, db: Database):
+        self.autoscalers = db.autoscalers
+        self.decisions = db.autoscaler_decisions
+
+    def create(self, doc: dict[str, Any]) -> dict[str, Any]:
+        ts = now()
+        doc = {**doc, "status": "running", "created_at": ts, "updated_at": ts, "error": None, "decisions": 0,
+               "cost_so_far": 0.0, "hpa_cost_so_far": 0.0, "fallbacks": 0, "slo_breaches": 0, "guardrail_clips": 0}
+        doc["_id"] = self.autoscalers.insert_one(doc).inserted_id
+        return doc
+
+    def get(self, autoscaler_id: ObjectId) -> dict[str, Any] | None:
+        return self.autoscalers.find_one({"_id": autoscaler_id})
+
+    def list(self, status: str | None, skip: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        query = {} if status is None else {"status": status}
+        total = self.autoscalers.count_documents(query)
+        docs = self.autoscalers.find(query).sort([("created_at", -1), ("_id", -1)]).skip(skip).limit(limit)
+        return list(docs), total
+
+    def running(self) -> list[dict[str, Any]]:
+        return list(self.autoscalers.find({"status": "running"}))
+
+    def active_on(self, target_key: str) -> dict[str, Any] | None:
+        """The running ``active`` autoscaler that claims ``target_key``, if any."""
+        return self.autoscalers.find_one({"status": "running", "mode": "active", "target_key": target_key})
+
+    def finish(self, autoscaler_id: ObjectId, status: str, **fields: Any) -> dict[str, Any] | None:
+        """``running`` -> ``status``; the new document, or None when it was not running."""
+        return self.autoscalers.find_one_and_update(
+            {"_id": autoscaler_id, "status": "running"}, {"$set": {"status": status, "updated_at": now(), **fields}},
+            return_document=ReturnDocument.AFTER)
+
+    def delete(self, autoscaler_id: ObjectId) -> None:
+        """An autoscaler that never started (and so has no decisions)."""
+        self.autoscalers.delete_one({"_id": autoscaler_id})
+
+    def set_fields(self, autoscaler_id: ObjectId, **fields: Any) -> None:
+        self.autoscalers.update_one({"_id": autoscaler_id}, {"$set": {"updated_at": now(), **fields}})
+
+    def record(self, autoscaler_id: ObjectId, decision: dict[str, Any]) -> None:
+        """Store one decision and fold it into the running summary."""
+        self.decisions.insert_one({**decision, "autoscaler_id": str(autoscaler_id)})
+        hpa = decision.get("hpa_outcome") or {}
+        self.autoscalers.update_one({"_id": autoscaler_id}, {
+            "$inc": {"decisions": 1, "cost_so_far": decision["cost"], "hpa_cost_so_far": hpa.get("cost", 0.0),
+                     "fallbacks": int(decision["source"] == "fallback"), "slo_breaches": int(decision["slo_breach"]),
+                     "guardrail_clips": int(decision["source"] == "guardrail")},
+            "$set": {"updated_at": now(), "last_decision": decision["time"]}})
+
+    def decisions_between(self, autoscaler_id: str, start: datetime, end: datetime, skip: int,
+                          limit: int) -> tuple[list[dict[str, Any]], int]:
+        """A page of the decisions with ``start <= time <= end`` in order, and their count; the query
+        is padded by a second and bounded here, as ``samples.window`` (nx-27017 compares whole seconds)."""
+        pad = timedelta(seconds=1)
+        query = {"autoscaler_id": autoscaler_id, "time": {"$gte": start - pad, "$lte": end + pad}}
+        docs = [d for d in self.decisions.find(query, {"_id": 0}).sort([("step", ASCENDING)])
+                if start <= as_utc(d["time"]) <= end]
+        return docs[skip: skip + limit], len(docs)
+
+    def delete_decisions(self, autoscaler_id: str) -> None:
+        self.decisions.delete_many({"autoscaler_id": autoscaler_id})
