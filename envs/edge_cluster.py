@@ -15,6 +15,13 @@ from .simulator import INFO_KEYS, OBS_PER_NODE
 OBS_FEATURES = ("replicas", "load", "utilisation", "latency", "retries", "smoothed_load")
 
 
+def node_feature(obs, n: int, feature: str) -> np.ndarray:
+    """One feature of every node from an observation: ``obs[OBS_PER_NODE * j + k]`` for j < n, with
+    ``k`` the feature's place in ``OBS_FEATURES`` (the layout in ``EdgeClusterEnv``'s docstring)."""
+    k = OBS_FEATURES.index(feature)
+    return np.asarray(obs, dtype=np.float64)[: OBS_PER_NODE * n][k::OBS_PER_NODE]
+
+
 def observation_space(n: int) -> spaces.Box:
     """Per node: replicas/max in [0,1], load in [0,2], utilisation in [0,2], latency/timeout in
     [0,1], retries in [0,1], smoothed load in [0,2]; then sin and cos of the time of day."""

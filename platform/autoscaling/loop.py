@@ -27,9 +27,9 @@ SOURCES = ("policy", "guardrail", "fallback")
 
 def observation_summary(obs: list[float], n: int) -> dict[str, list[float]]:
     """Per node: load (requests / full service rate), utilisation and latency (/ timeout) of the last interval."""
-    return {"load": [round(obs[6 * j + 1], 4) for j in range(n)],
-            "utilisation": [round(obs[6 * j + 2], 4) for j in range(n)],
-            "latency": [round(obs[6 * j + 3], 4) for j in range(n)]}
+    from lwmecps.envs.edge_cluster import node_feature
+
+    return {f: [round(float(x), 4) for x in node_feature(obs, n, f)] for f in ("load", "utilisation", "latency")}
 
 
 class DecisionLoop:

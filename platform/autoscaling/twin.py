@@ -14,16 +14,7 @@ import numpy as np
 from lwmecps.envs import EdgeClusterEnv
 from lwmecps.envs.baselines import HPAPolicy
 
-OUTCOME_KEYS = ("cost", "latency_ms", "p95_latency_ms", "success_rate")
-
-
-def _outcome(info: dict[str, Any], obs: np.ndarray, n: int) -> dict[str, Any]:
-    """An interval's result: the module's per-interval figures, replicas and load per node."""
-    out = {k: round(float(info[k]), 4) for k in OUTCOME_KEYS}
-    out["replicas"] = [int(r) for r in info["replicas"]]
-    out["load"] = [round(float(x), 4) for x in obs[1:6 * n:6]]
-    out["users"] = round(float(info["users"]), 2)
-    return out
+from ..training.replay import interval_outcome as _outcome
 
 
 class SimulatedTarget:

@@ -37,6 +37,18 @@ def check_baselines(names: Sequence[str], max_replicas: int) -> list[str]:
     return out
 
 
+def interval_outcome(info: dict[str, Any], obs, n: int) -> dict[str, Any]:
+    """One interval's figures from the env's ``info`` and next observation: ``STEP_SERIES``,
+    ``replicas`` and ``load`` per node, ``users`` (a replayed day's step; an autoscaler's outcome)."""
+    from lwmecps.envs.edge_cluster import node_feature
+
+    out: dict[str, Any] = {k: round(float(info[k]), 4) for k in STEP_SERIES}
+    out["replicas"] = [int(r) for r in info["replicas"]]
+    out["load"] = [round(float(x), 4) for x in node_feature(obs, n, "load")]
+    out["users"] = round(float(info["users"]), 2)
+    return out
+
+
 def trace(policy, group, seed: int, params) -> dict[str, Any]:
     """One day of ``policy`` on ``group`` from midnight: the module docstring's per-step series."""
     from lwmecps.envs import EdgeClusterEnv
@@ -52,11 +64,8 @@ def trace(policy, group, seed: int, params) -> dict[str, Any]:
         out["time_h"].append(round((start + len(out["cost"])) % env.sim.intervals_per_day * hours, 4))
         obs, _, terminated, truncated, info = env.step(policy.act(obs, env))
         done = terminated or truncated
-        out["replicas"].append([int(r) for r in info["replicas"]])
-        out["load"].append([round(float(x), 4) for x in obs[1:6 * n:6]])
-        out["users"].append(round(float(info["users"]), 2))
-        for key in STEP_SERIES:
-            out[key].append(round(float(info[key]), 4))
+        for key, value in interval_outcome(info, obs, n).items():
+            out[key].append(value)
     cost = float(np.sum(out["cost"]))
     return {**out, "total_cost": round(cost, 4), "mean_cost": round(cost / len(out["cost"]), 4)}
 
