@@ -20,6 +20,8 @@ from typing import Any
 
 import ray
 
+from .summary import summary
+
 log = logging.getLogger("lwmecps.autoscaler")
 NAMESPACE = "lwmecps"
 # what a kubernetes target may set of the live backend's KubeConfig (credentials come from the
@@ -31,7 +33,7 @@ def actor_name(autoscaler_id: str) -> str:
     return f"autoscaler-{autoscaler_id}"
 
 
-def build_loop(doc: dict[str, Any], store, settings, group=None, day: int = 0):
+def build_loop(doc: dict[str, Any], store, settings, group=None):
     """The decision loop of an autoscaler document: its target, the model's predict, its guardrails."""
     from ..serving.deployer import Deployer
     from ..services.groups import resolve_group
@@ -45,7 +47,9 @@ def build_loop(doc: dict[str, Any], store, settings, group=None, day: int = 0):
         kube = {k: target[k] for k in KUBE_KEYS if target.get(k) is not None}
         twin = KubernetesTarget(group, {**kube, "observe_s": float(doc["interval_s"])})
     else:
-        twin = SimulatedTarget(group, seed=target.get("seed", 0), day=day)
+        twin = SimulatedTarget(group, seed=target.get("seed", 0))
+        if doc.get("decisions"):
+            twin.continue_after(int(doc["decisions"]))
     deployer = Deployer(store, settings)
     model_id = doc["model_id"]
     return DecisionLoop(twin, lambda obs: deployer.predict(model_id, obs),
@@ -68,10 +72,8 @@ class AutoscalerActor:
         if self.thread is not None and self.thread.is_alive():  # get_if_exists found this one running
             return True
         doc = self.store.autoscalers.get(self.oid)
-        steps = int(doc.get("decisions", 0))
-        days = -(-steps // int(doc.get("steps_per_day", 288))) if steps else 0  # days begun so far
-        loop = build_loop(doc, self.store, self.settings, day=days)
-        loop.step_index = steps
+        loop = build_loop(doc, self.store, self.settings)
+        loop.step_index = int(doc.get("decisions", 0))
         self.run = self._wandb(doc)
         # a live cluster's step itself lasts the interval (it serves observe_s before measuring)
         live = doc["target"]["kind"] == "kubernetes"
@@ -88,9 +90,9 @@ class AutoscalerActor:
         while not self.stopping.wait(retry if failures else period):
             try:
                 decision = loop.step()
-                self.store.autoscalers.record(self.oid, decision)
+                summary = self.store.autoscalers.record(self.oid, decision)
                 failures = 0
-                self._log(decision)
+                self._log(decision, summary)
             except Exception as exc:  # a failed predict or store write
                 failures += 1
                 log.warning("autoscaler %s: decision failed (%d in a row): %s", self.id, failures, exc)
@@ -121,23 +123,19 @@ class AutoscalerActor:
             log.warning("autoscaler %s: no W&B run: %s", self.id, exc)
             return None
         self.store.autoscalers.set_fields(self.oid, wandb_run_id=run.id)
-        self.cost = self.hpa_cost = 0.0
         return run
 
-    def _log(self, decision: dict[str, Any]) -> None:
+    def _log(self, decision: dict[str, Any], doc: dict[str, Any]) -> None:
+        """One decision, with the running saving of the stored summary (so it carries over a resume)."""
         if self.run is None:
             return
-        self.cost += decision["cost"]
-        self.hpa_cost += (decision.get("hpa_outcome") or {}).get("cost", 0.0)
         row = {"autoscaler/cost": decision["cost"], "autoscaler/replicas": sum(decision["applied_replicas"]),
                "autoscaler/fallback": int(decision["source"] == "fallback")}
-        if self.hpa_cost > 0:
-            row.update({"autoscaler/hpa_cost": decision["hpa_outcome"]["cost"],
-                        "autoscaler/saving": 1 - self.cost / self.hpa_cost})
+        if decision.get("hpa_outcome") is not None:
+            row["autoscaler/hpa_cost"] = decision["hpa_outcome"]["cost"]
+        if (saving := summary(doc)["saving"]) is not None:
+            row["autoscaler/saving"] = saving
         self.run.log(row, step=decision["step"])
-
-    def alive(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
 
 
 def start_actor(autoscaler_id: str, settings) -> None:

@@ -22,8 +22,8 @@ class SimulatedTarget:
 
     kind = "simulated"
 
-    def __init__(self, group, seed: int = 0, params: dict | None = None, hpa: dict | None = None, day: int = 0):
-        self.seed, self.day = seed, day
+    def __init__(self, group, seed: int = 0, params: dict | None = None, hpa: dict | None = None):
+        self.seed, self.day = seed, 0
         params = {"random_start": False, **(params or {})}  # every day from midnight
         self.cluster = EdgeClusterEnv(group=group, params=params)
         self.twin = EdgeClusterEnv(group=group, params=params)
@@ -39,6 +39,11 @@ class SimulatedTarget:
         self.twin_obs, _ = self.twin.reset(seed=self.seed + self.day)
         self.shadow_hpa.reset(self.cluster)
         self.twin_hpa.reset(self.twin)
+
+    def continue_after(self, decisions: int) -> None:
+        """A resumed autoscaler: both twins start the day after the last of ``decisions`` intervals began."""
+        self.day = -(-decisions // self.steps_per_day)
+        self._start_day()
 
     def observation(self) -> list[float]:
         return [float(x) for x in self.obs]

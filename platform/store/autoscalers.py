@@ -62,15 +62,15 @@ class AutoscalerRepository:
     def set_fields(self, autoscaler_id: ObjectId, **fields: Any) -> None:
         self.autoscalers.update_one({"_id": autoscaler_id}, {"$set": {"updated_at": now(), **fields}})
 
-    def record(self, autoscaler_id: ObjectId, decision: dict[str, Any]) -> None:
-        """Store one decision and fold it into the running summary."""
+    def record(self, autoscaler_id: ObjectId, decision: dict[str, Any]) -> dict[str, Any]:
+        """Store one decision and fold it into the running summary; the autoscaler's new document."""
         self.decisions.insert_one({**decision, "autoscaler_id": str(autoscaler_id)})
         hpa = decision.get("hpa_outcome") or {}
-        self.autoscalers.update_one({"_id": autoscaler_id}, {
+        return self.autoscalers.find_one_and_update({"_id": autoscaler_id}, {
             "$inc": {"decisions": 1, "cost_so_far": decision["cost"], "hpa_cost_so_far": hpa.get("cost", 0.0),
                      "fallbacks": int(decision["source"] == "fallback"), "slo_breaches": int(decision["slo_breach"]),
                      "guardrail_clips": int(decision["source"] == "guardrail")},
-            "$set": {"updated_at": now(), "last_decision": decision["time"]}})
+            "$set": {"updated_at": now(), "last_decision": decision["time"]}}, return_document=ReturnDocument.AFTER)
 
     def decisions_between(self, autoscaler_id: str, start: datetime, end: datetime, skip: int,
                           limit: int) -> tuple[list[dict[str, Any]], int]:

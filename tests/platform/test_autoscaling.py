@@ -65,5 +65,6 @@ def test_days_follow_each_other_from_midnight():
     for _ in range(target.steps_per_day):
         target.apply(target.current())
     assert target.day == 1 and target.cluster.sim.clock[0, 1] == 0
-    resumed = SimulatedTarget("profile-a", seed=7, day=1)
-    assert np.array_equal(resumed.observation(), target.observation())  # a restart continues the same days
+    resumed = SimulatedTarget("profile-a", seed=7)
+    resumed.continue_after(target.steps_per_day)  # a restart after one whole day of decisions
+    assert resumed.day == 1 and np.array_equal(resumed.observation(), target.observation())

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
-from lwmecps.platform.services.autoscalers import MAX_DECISIONS, summary
+from lwmecps.platform.autoscaling.summary import summary
+from lwmecps.platform.services.autoscalers import MAX_DECISIONS
 from lwmecps.platform.store import AUTOSCALER_STATUSES, as_utc
 
 from ..deps import AdminRole, ReadRole, ServicesDep
