@@ -13,6 +13,7 @@ from ..store.tasks import now
 from ..tracking import start_run
 from .errors import BadRequest, Failed, NotFound
 from .groups import resolve_group
+from .ray_tasks import run_task
 from .tasks import TaskService
 
 log = logging.getLogger("lwmecps.reconcile")
@@ -98,27 +99,15 @@ class ReconcileService:
         except Exception:  # a cache: a store hiccup costs time, not the run
             log.warning("baseline cost lookup failed; computing them", exc_info=True)
             known = {}
-        result, cache = self._remote(checkpoint, group, size, train_group, known)
+        result, cache = run_task(_run_reconcile, checkpoint, group, size, train_group, known,
+                                 self.settings.reconcile_num_cpus, num_cpus=self.settings.reconcile_num_cpus,
+                                 timeout_s=self.settings.reconcile_timeout_s)
         log.info("reconcile on %s: %d baseline costs cached, %d computed", groups, cache["hits"], cache["computed"])
         try:
             self.store.baseline_costs.put_many(cache["new"])
         except Exception:
             log.warning("storing %d baseline costs failed", len(cache["new"]), exc_info=True)
         return result
-
-    def _remote(self, checkpoint: str, group, size: int, train_group, known: dict[str, float]):
-        """A Ray task on the cluster when connected; in this process otherwise (no Ray)."""
-        import ray
-
-        if not ray.is_initialized():
-            return _run_reconcile(checkpoint, group, size, train_group, known)
-        task = ray.remote(num_cpus=self.settings.reconcile_num_cpus, max_retries=0)(_run_reconcile)
-        ref = task.remote(checkpoint, group, size, train_group, known, self.settings.reconcile_num_cpus)
-        try:
-            return ray.get(ref, timeout=self.settings.reconcile_timeout_s)
-        except ray.exceptions.GetTimeoutError:
-            ray.cancel(ref, force=True)
-            raise TimeoutError(f"no result within {self.settings.reconcile_timeout_s:g} s") from None
 
     def _track(self, task, model, group: str, size: int, result: dict[str, Any]) -> str:
         run = start_run(self.settings, project=None, name=f"reconcile-{task['name']}", group=group,

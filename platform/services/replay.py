@@ -13,6 +13,7 @@ from ..training.replay import DEFAULT_BASELINES, REPLAY_BASELINES
 from .errors import BadRequest, Failed, NotFound
 from .groups import resolve_group
 from .models import ModelService
+from .ray_tasks import run_task
 
 log = logging.getLogger("lwmecps.replay")
 MAX_SEED = 2**31 - 1
@@ -47,7 +48,8 @@ class ReplayService:
         if not Path(model["checkpoint"]).exists():
             raise NotFound(f"the checkpoint of model {model['_id']} is missing")
         try:
-            day = self._remote(model["checkpoint"], target, trained_on, seed, names)
+            day = run_task(_run_replay, model["checkpoint"], target, trained_on, seed, names,
+                           num_cpus=self.settings.reconcile_num_cpus, timeout_s=self.settings.reconcile_timeout_s)
         except ValueError as exc:  # e.g. a static-k above this group's nodes
             raise BadRequest(str(exc)) from None
         except Exception as exc:
@@ -64,17 +66,3 @@ class ReplayService:
             if name not in REPLAY_BASELINES and not (name.startswith("static-") and name[7:].isdigit()):
                 raise BadRequest(f"unknown baseline {name!r}; known: {', '.join(REPLAY_BASELINES)}, static-<k>")
         return names
-
-    def _remote(self, checkpoint: str, group, train_group, seed: int, names: list[str]) -> dict[str, Any]:
-        """A Ray task on the cluster when connected (the API replica holds a sliver of a CPU); here otherwise."""
-        import ray
-
-        if not ray.is_initialized():
-            return _run_replay(checkpoint, group, train_group, seed, names)
-        task = ray.remote(num_cpus=self.settings.reconcile_num_cpus, max_retries=0)(_run_replay)
-        ref = task.remote(checkpoint, group, train_group, seed, names)
-        try:
-            return ray.get(ref, timeout=self.settings.reconcile_timeout_s)
-        except ray.exceptions.GetTimeoutError:
-            ray.cancel(ref, force=True)
-            raise TimeoutError(f"no result within {self.settings.reconcile_timeout_s:g} s") from None
