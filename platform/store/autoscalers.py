@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 
 from .client import as_utc
@@ -74,13 +74,25 @@ class AutoscalerRepository:
 
     def decisions_between(self, autoscaler_id: str, start: datetime, end: datetime, skip: int,
                           limit: int) -> tuple[list[dict[str, Any]], int]:
-        """A page of the decisions with ``start <= time <= end`` in order, and their count; the query
-        is padded by a second and bounded here, as ``samples.window`` (nx-27017 compares whole seconds)."""
-        pad = timedelta(seconds=1)
-        query = {"autoscaler_id": autoscaler_id, "time": {"$gte": start - pad, "$lte": end + pad}}
-        docs = [d for d in self.decisions.find(query, {"_id": 0}).sort([("step", ASCENDING)])
-                if start <= as_utc(d["time"]) <= end]
-        return docs[skip: skip + limit], len(docs)
+        """A page of the decisions with ``start <= time <= end`` in order, and their count. Steps grow
+        with time, so the window is a step range: its ends are found among the decisions within a
+        second of ``start`` and ``end`` (nx-27017 compares dates at whole seconds, as in
+        ``samples.window``), and only the page is read."""
+        lo = self._edge(autoscaler_id, {"$gte": start - timedelta(seconds=1)}, ASCENDING, lambda t: t >= start)
+        hi = self._edge(autoscaler_id, {"$lte": end + timedelta(seconds=1)}, DESCENDING, lambda t: t <= end)
+        if lo is None or hi is None or lo > hi:
+            return [], 0
+        query = {"autoscaler_id": autoscaler_id, "step": {"$gte": lo, "$lte": hi}}
+        docs = self.decisions.find(query, {"_id": 0}).sort([("step", ASCENDING)]).skip(skip).limit(limit)
+        return list(docs), self.decisions.count_documents(query)
+
+    def _edge(self, autoscaler_id: str, padded: dict, order: int, inside) -> int | None:
+        """The first step, walking in ``order`` from the padded bound, whose time is ``inside``."""
+        rows = self.decisions.find({"autoscaler_id": autoscaler_id, "time": padded}, {"step": 1, "time": 1})
+        for row in rows.sort([("step", order)]):
+            if inside(as_utc(row["time"])):
+                return row["step"]
+        return None
 
     def delete_decisions(self, autoscaler_id: str) -> None:
         self.decisions.delete_many({"autoscaler_id": autoscaler_id})
