@@ -41,7 +41,18 @@ from .simulator import INFO_KEYS, OBS_PER_NODE
 
 
 class KubernetesBackendError(RuntimeError):
-    """The cluster could not be read or changed; the message names the call and the cause."""
+    """The cluster could not be read or changed; the message names the call and the cause.
+
+    ``retryable``: whether the same call may succeed later (no answer, a timeout, 429 or a 5xx, replicas
+    still starting) — an autoscaler retries those; a refusal (401, 403, 404, 422), a missing node or a
+    bad configuration stays as it is until someone changes something, so it fails at once."""
+
+    #: API answers that a later try may not meet again
+    RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+    def __init__(self, message: str, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
 
 
 @dataclass
@@ -133,10 +144,11 @@ class LiveCluster:
             hint = {403: f" (forbidden: see the Role in kuberay/rbac.yaml for namespace {self.config.namespace!r})",
                     404: " (not found)", 401: " (unauthorised: check the kube config's credentials)"}
             raise KubernetesBackendError(f"{what}: the Kubernetes API answered {exc.status} {exc.reason}"
-                                         f"{hint.get(exc.status, '')}") from None
+                                         f"{hint.get(exc.status, '')}",
+                                         retryable=exc.status in KubernetesBackendError.RETRYABLE_STATUS) from None
         except Exception as exc:  # connection refused or dropped, timeouts, TLS
             raise KubernetesBackendError(f"{what}: the Kubernetes API did not answer "
-                                         f"({type(exc).__name__}: {str(exc)[:200]})") from None
+                                         f"({type(exc).__name__}: {str(exc)[:200]})", retryable=True) from None
 
     # -- capacities --------------------------------------------------------------------------
     def capacities(self) -> np.ndarray:
@@ -195,7 +207,7 @@ class LiveCluster:
                 return time.monotonic() - t0
             if time.monotonic() - t0 >= self.config.ready_timeout_s:
                 raise KubernetesBackendError(f"replicas not ready within {self.config.ready_timeout_s:g} s: "
-                                             f"{', '.join(lagging)}")
+                                             f"{', '.join(lagging)}", retryable=True)
             time.sleep(self.config.poll_s)
 
     # -- measuring ---------------------------------------------------------------------------
@@ -209,7 +221,7 @@ class LiveCluster:
             stations = {s["name"]: s for s in r.json()["stations"]}
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             raise KubernetesBackendError(f"the stats endpoint {url} gave no station figures "
-                                         f"({type(exc).__name__}: {str(exc)[:200]})") from None
+                                         f"({type(exc).__name__}: {str(exc)[:200]})", retryable=True) from None
         missing = [n for n in self.nodes if n not in stations]
         if missing:
             raise KubernetesBackendError(f"the stats endpoint {url} has no figures for stations {missing}")

@@ -3,9 +3,11 @@
 The actor holds no CPU (``num_cpus=0``: it waits most of the time; a decision is one simulated
 interval and one predict through Serve). Every ``interval_s / speed`` wall seconds (``speed``: 1 on
 a real cluster; on the simulated target e.g. 60 = one simulated 5-minute interval every 5 s) it makes
-one decision (``loop.DecisionLoop``) and stores it; errors in a decision are stored as the
-autoscaler's ``error`` and stop it (``failed``). ``stop()`` ends the loop; the record says
-``stopped``. Each autoscaler is one W&B run (offline by default; ``job_type=autoscaler``, resumed
+one decision (``loop.DecisionLoop``) and stores it. A decision that fails is retried next period (a
+dropped connection, a policy being redeployed) until five minutes of failures in a row; a cluster
+that refuses (``KubernetesBackendError`` not ``retryable``: RBAC's 403 naming the call) fails at
+once. Either way the error is stored as the autoscaler's ``error`` and its status is ``failed``.
+``stop()`` ends the loop; the record says ``stopped``. Each autoscaler is one W&B run (offline by default; ``job_type=autoscaler``, resumed
 with the actor) logging per decision ``cost``, ``hpa_cost``, the running ``saving`` and whether
 it fell back. Actors come back after ``lwmecps up`` restarts (``resume``): a new Ray cluster has none,
 so every autoscaler still ``running`` in the store gets a new actor that continues its counts; its
@@ -92,11 +94,15 @@ class AutoscalerActor:
                 decision = loop.step()
                 summary = self.store.autoscalers.record(self.oid, decision)
                 failures = 0
+                if summary is None:  # the step was counted already: another actor of this autoscaler runs
+                    log.warning("autoscaler %s: step %d was recorded already; this loop stops", self.id, decision["step"])
+                    return
                 self._log(decision, summary)
-            except Exception as exc:  # a failed predict or store write
+            except Exception as exc:  # a failed predict, cluster call or store write
                 failures += 1
                 log.warning("autoscaler %s: decision failed (%d in a row): %s", self.id, failures, exc)
-                if failures >= allowed:
+                # a cluster that refuses (RBAC's 403, a missing deployment) will refuse again: fail at once
+                if failures >= allowed or getattr(exc, "retryable", True) is False:
                     self.store.autoscalers.finish(self.oid, "failed", error=f"{type(exc).__name__}: {str(exc)[:300]}")
                     return
 

@@ -9,7 +9,9 @@ with ``min_replicas``/``max_replicas`` one count for every node or one per node 
 with ``d = max_change_per_step`` (no limit when unset). The SLO: an interval whose success rate is
 below ``slo_success_rate`` or whose p95 latency is above ``slo_p95_ms`` is a breach; while the last
 interval breached, the HPA rule's replicas are applied instead of the policy's (``fallback``), so a
-policy that misjudges the load cannot keep the cluster failing.
+policy that misjudges the load cannot keep the cluster failing. The fallback stays within the per-node
+``min``/``max`` (``limit``: the operator's hard bounds) but not ``max_change_per_step``: on a breach
+HPA may move as fast as its rule says.
 """
 from __future__ import annotations
 
@@ -65,6 +67,13 @@ class Guardrails:
                 out[key] = list(out[key])
         out["slo"] = {"success_rate": out.pop("slo_success_rate"), "p95_latency_ms": out.pop("slo_p95_ms")}
         return out
+
+    def limit(self, replicas, caps) -> np.ndarray:
+        """``replicas`` within the per-node ``min``/``max`` and the capacities (no change limit): the fallback's bounds."""
+        caps = np.asarray(caps, dtype=np.int64)
+        hi = caps.copy() if self.max_replicas is None else np.minimum(caps, np.asarray(self.max_replicas, np.int64))
+        lo = np.minimum(np.broadcast_to(np.asarray(self.min_replicas, dtype=np.int64), caps.shape), hi)
+        return np.clip(np.asarray(replicas, dtype=np.int64), lo, hi)
 
     def bound(self, proposed, current, caps) -> tuple[np.ndarray, bool]:
         """``(applied, changed)``: the module docstring's clip; ``changed`` when any node was clipped."""

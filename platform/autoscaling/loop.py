@@ -3,7 +3,8 @@
 Each interval: read the target's observation; ask the policy (``decide``: the deployed model's
 predict) and the HPA rule for replicas; choose what to apply and why —
 
-- ``fallback``: the last interval breached the SLO (``Guardrails.breached``): HPA's replicas;
+- ``fallback``: the last interval breached the SLO (``Guardrails.breached``): HPA's replicas within
+  the per-node min/max (``Guardrails.limit``);
 - ``guardrail``: the policy's replicas clipped by the guardrails (``Guardrails.bound``);
 - ``policy``: the policy's replicas as they are;
 
@@ -49,7 +50,7 @@ class DecisionLoop:
         bounded, clipped = self.guardrails.bound(proposed, current, self.target.caps)
         breach = self.guardrails.breached(self.last_outcome)
         if breach:
-            chosen, reason = hpa, "fallback"
+            chosen, reason = self.guardrails.limit(hpa, self.target.caps), "fallback"
         else:
             chosen, reason = bounded, "guardrail" if clipped else "policy"
         applied, by = (hpa, "hpa") if self.mode == "shadow" else (chosen, "hpa" if reason == "fallback" else "policy")

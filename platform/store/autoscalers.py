@@ -62,11 +62,20 @@ class AutoscalerRepository:
     def set_fields(self, autoscaler_id: ObjectId, **fields: Any) -> None:
         self.autoscalers.update_one({"_id": autoscaler_id}, {"$set": {"updated_at": now(), **fields}})
 
-    def record(self, autoscaler_id: ObjectId, decision: dict[str, Any]) -> dict[str, Any]:
-        """Store one decision and fold it into the running summary; the autoscaler's new document."""
-        self.decisions.insert_one({**decision, "autoscaler_id": str(autoscaler_id)})
+    def record(self, autoscaler_id: ObjectId, decision: dict[str, Any]) -> dict[str, Any] | None:
+        """Store one decision and fold it into the running summary; the autoscaler's new document.
+
+        Once per step, whatever happens between the two writes: the row is keyed by ``(autoscaler_id,
+        step)`` (a unique index; a row left by a run killed before it counted is replaced), and the summary
+        counts step ``k`` only while ``decisions == k``. None (nothing counted) when the step was
+        counted already, e.g. by a second actor of the same autoscaler."""
+        key = {"autoscaler_id": str(autoscaler_id), "step": decision["step"]}
         hpa = decision.get("hpa_outcome") or {}
-        return self.autoscalers.find_one_and_update({"_id": autoscaler_id}, {
+        counted = self.autoscalers.find_one({"_id": autoscaler_id, "decisions": {"$gt": decision["step"]}}, {"_id": 1})
+        if counted is not None:
+            return None
+        self.decisions.replace_one(key, {**decision, **key}, upsert=True)
+        return self.autoscalers.find_one_and_update({"_id": autoscaler_id, "decisions": decision["step"]}, {
             "$inc": {"decisions": 1, "cost_so_far": decision["cost"], "hpa_cost_so_far": hpa.get("cost", 0.0),
                      "fallbacks": int(decision["source"] == "fallback"), "slo_breaches": int(decision["slo_breach"]),
                      "guardrail_clips": int(decision["source"] == "guardrail")},

@@ -18,13 +18,17 @@ class InvalidIdError(ValueError):
 
 
 def parse_id(value: str, what: str = "id") -> ObjectId:
-    """``ObjectId(value)``, or ``InvalidIdError`` naming ``what`` (validated before any store call)."""
+    """``ObjectId(value)``, or ``InvalidIdError`` naming ``what`` (validated before any store call).
+
+    A string that is no id names nothing that exists: the API answers it 404, like an unknown id
+    (the spec's placeholders ``task-id``, ``model-id`` included), saying why."""
+    message = f"{what} {value!r} not found: malformed id (24 hexadecimal characters expected)"
     if not isinstance(value, str) or len(value) != 24:
-        raise InvalidIdError(f"malformed {what} {value!r}: expected 24 hexadecimal characters")
+        raise InvalidIdError(message)
     try:
         return ObjectId(value)
     except InvalidId:
-        raise InvalidIdError(f"malformed {what} {value!r}: expected 24 hexadecimal characters") from None
+        raise InvalidIdError(message) from None
 
 
 def as_utc(value: datetime | str) -> datetime:
@@ -66,4 +70,8 @@ def ensure_indexes(db: Database) -> None:
     db.baseline_costs.create_index([("group", ASCENDING), ("sample_size", ASCENDING), ("seed", ASCENDING)])
     db.group_chunks.create_index([("upload", ASCENDING), ("seq", ASCENDING)], unique=True)
     db.autoscalers.create_index([("status", ASCENDING), ("created_at", DESCENDING)])
-    db.autoscaler_decisions.create_index([("autoscaler_id", ASCENDING), ("step", ASCENDING)])
+    steps = [("autoscaler_id", ASCENDING), ("step", ASCENDING)]
+    for index in db.autoscaler_decisions.list_indexes():  # a store from before it was unique: replace it
+        if dict(index["key"]) == dict(steps) and not index.get("unique"):
+            db.autoscaler_decisions.drop_index(index["name"])
+    db.autoscaler_decisions.create_index(steps, unique=True)  # one row per step (AutoscalerRepository.record)

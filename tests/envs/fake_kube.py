@@ -4,7 +4,8 @@ plus the testbed's stats endpoint. It records every request; modes make it misbe
 Endpoints: ``GET /api/v1/nodes``, ``/api/v1/pods``, ``/api/v1/namespaces/{ns}/pods``, ``/version``;
 ``GET /apis/apps/v1/namespaces/{ns}/deployments/{name}``;
 ``PATCH .../deployments/{name}/scale``; ``GET /api/group_stats?group_id=``. Modes: ``forbid``
-(403 on PATCH), ``drop`` (close the connection without answering), ``never_ready`` (readyReplicas
+(403 on PATCH), ``drop`` (close the connection without answering; ``drop_next = k``: only the next k
+Kubernetes calls), ``never_ready`` (readyReplicas
 stays 0), ``ready_after`` seconds before a scaled deployment is ready, ``observe_after`` seconds
 before its controller has observed a new spec (until then ``status`` is the previous one's, with
 ``observedGeneration`` behind ``metadata.generation``). With ``token`` every Kubernetes call must
@@ -66,6 +67,9 @@ class FakeKube:
         self.changed_at = {k: 0.0 for k in self.replicas}
         self.requests: list[tuple[str, str, object]] = []
         self.mode: set[str] = set()
+        self.drop_next = 0
+        self.dropped = 0  # connections closed without an answer
+        self._lock = threading.Lock()
         self.ready_after = 0.0
         self.users = {n: 20.0 for n in nodes}
         fake = self
@@ -82,6 +86,19 @@ class FakeKube:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _dropped(self, url) -> bool:
+                """Close the connection without an answer (mode ``drop``, or one of the next ``drop_next`` calls)."""
+                with fake._lock:
+                    once = fake.drop_next > 0 and url.path != "/api/group_stats"
+                    fake.drop_next -= int(once)
+                if "drop" in fake.mode or once:
+                    with fake._lock:
+                        fake.dropped += 1
+                    self.close_connection = True
+                    self.connection.close()
+                    return True
+                return False
+
             def _unauthorised(self, url):
                 """401 for a Kubernetes call without the bearer token (the stats endpoint is not the API's)."""
                 if fake.token is None or url.path == "/api/group_stats":
@@ -93,12 +110,8 @@ class FakeKube:
 
             def do_GET(self):
                 fake.requests.append(("GET", self.path, None))
-                if "drop" in fake.mode:
-                    self.close_connection = True
-                    self.connection.close()
-                    return
                 url = urlparse(self.path)
-                if self._unauthorised(url):
+                if self._dropped(url) or self._unauthorised(url):
                     return
                 if url.path == "/api/v1/nodes":
                     return self._send(200, fake.node_list())
@@ -120,11 +133,7 @@ class FakeKube:
             def do_PATCH(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 fake.requests.append(("PATCH", self.path, body))
-                if "drop" in fake.mode:
-                    self.close_connection = True
-                    self.connection.close()
-                    return
-                if self._unauthorised(urlparse(self.path)):
+                if self._dropped(urlparse(self.path)) or self._unauthorised(urlparse(self.path)):
                     return
                 if "forbid" in fake.mode:
                     return self._send(403, {"kind": "Status", "code": 403, "reason": "Forbidden",

@@ -61,15 +61,17 @@ def test_waits_for_readiness_then_times_out_clearly(fake):
 def test_forbidden_is_a_clear_error(fake):
     env = make_env(fake)
     fake.mode.add("forbid")
-    with pytest.raises(KubernetesBackendError, match=r"scale deployment server-bs1 in edge to 1: .*403 .*rbac.yaml"):
+    with pytest.raises(KubernetesBackendError, match=r"scale deployment server-bs1 in edge to 1: .*403 .*rbac.yaml") as e:
         env.reset()
+    assert e.value.retryable is False  # a refusal stays a refusal: an autoscaler fails at once
 
 
 def test_dropped_connection_is_a_clear_error(fake):
     env = make_env(fake)
     fake.mode.add("drop")
-    with pytest.raises(KubernetesBackendError, match="did not answer"):
+    with pytest.raises(KubernetesBackendError, match="did not answer") as e:
         env.reset()
+    assert e.value.retryable is True
 
 
 def test_missing_nodes_and_stats_are_clear_errors(fake):

@@ -152,3 +152,31 @@ def test_a_policy_scales_a_live_cluster(served):
     last = rows[-1]["applied_replicas"]
     scaled = [(path.rsplit("/", 2)[-2], body["spec"]["replicas"]) for m, path, body in cluster.requests if m == "PATCH"]
     assert scaled[-4:] == [(f"server-bs{j + 1}", last[j]) for j in range(4)]  # what it applied, it patched
+
+
+def test_a_dropped_call_is_retried_and_a_refusal_fails_the_autoscaler_naming_the_call(served):
+    """Against the local FAKE API server: a connection closed mid-decision is retried next period (the
+    autoscaler keeps running); RBAC's 403 on the scale call is final: ``failed``, the call named."""
+    from ..envs.fake_kube import FakeKube
+
+    api, model, _ = served
+    with FakeKube() as cluster:
+        target = {"kind": "kubernetes", "host": cluster.url, "stats_url": cluster.url}
+        r = api.post("/api/v1/autoscalers", json={"model_id": model, "mode": "active", "target": target,
+                                                  "interval_s": 0.5}, headers=api.admin)
+        assert r.status_code == 201, r.text
+        aid = r.json()["autoscaler_id"]
+        get = lambda: api.get(f"/api/v1/autoscalers/{aid}", headers=api.read).json()  # noqa: E731
+        first = wait(lambda: get()["summary"]["decisions"] >= 1 and get(), 60)["summary"]["decisions"]
+        cluster.drop_next = 2
+        later = wait(lambda: (a := get())["summary"]["decisions"] >= first + 3 and a, 60)
+        assert cluster.dropped == 2 and later["status"] == "running" and later["error"] is None
+        steps = [x["step"] for x in api.get(f"/api/v1/autoscalers/{aid}/decisions", headers=api.read).json()["decisions"]]
+        assert steps == list(range(len(steps)))  # the retried decision is recorded once
+
+        cluster.mode.add("forbid")
+        t0 = time.monotonic()
+        failed = wait(lambda: (a := get())["status"] == "failed" and a, 30)
+        assert time.monotonic() - t0 < 10  # at once, not after minutes of retries
+    assert "scale deployment server-bs" in failed["error"] and "403" in failed["error"], failed["error"]
+    assert "rbac.yaml" in failed["error"]

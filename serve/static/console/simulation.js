@@ -81,13 +81,16 @@ async function refreshAutoscalers() {
 const EVENT_STYLE = { fallback: ["#dc2626", "triangle"], guardrail: ["#d97706", "rectRot"] };
 
 async function refreshAutoscaler() {
-  // the latest 2000 decisions: the last page of that size
-  const first = await api(`/autoscalers/${state.autoscalerId}/decisions?per_page=2000`);
-  const last = Math.max(1, Math.ceil(first.total / 2000));
-  const d = last > 1 ? await api(`/autoscalers/${state.autoscalerId}/decisions?per_page=2000&page=${last}`) : first;
-  const rows = d.decisions;
+  // the latest 1000-2000 decisions: the last two pages of 1000 (the count comes from the small
+  // autoscaler document, so a poll reads no decision it does not draw)
+  const PAGE = 1000;
+  const base = `/autoscalers/${state.autoscalerId}`;
+  const s = (await api(base)).summary;
+  const last = Math.max(1, Math.ceil(s.decisions / PAGE));
+  const pages = last > 1 ? [last - 1, last] : [1];
+  const rows = [];
+  for (const page of pages) rows.push(...(await api(`${base}/decisions?per_page=${PAGE}&page=${page}`)).decisions);
   $("#autoscaler-detail").hidden = false;
-  const s = d.summary;
   $("#autoscaler-title").textContent = `${state.autoscalerName}: ${s.decisions} decisions, cost ${fixed(s.cost_so_far, 2)} vs HPA's ${fixed(s.hpa_cost_so_far, 2)}` +
     `${s.saving == null ? "" : ` (saving ${(100 * s.saving).toFixed(1)} %)`}, ${s.fallbacks} fallbacks, ${s.slo_breaches} SLO breaches`;
   if (!rows.length) return;
