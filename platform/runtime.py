@@ -60,6 +60,9 @@ def _port_free(host: str, port: int) -> bool:
             return False
 
 
+DRAIN_VAR = "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S"  # Serve's ingress drain (Settings.serve_drain_s)
+
+
 def export_settings(settings: Settings) -> None:
     """Absolute paths and ports into the environment, which Ray's workers inherit."""
     os.environ["LWMECPS_DATA_DIR"] = str(settings.data_dir)
@@ -69,6 +72,8 @@ def export_settings(settings: Settings) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if settings.serve_haproxy:  # read by Serve when it starts its proxies
         os.environ.setdefault("RAY_SERVE_ENABLE_HA_PROXY", "1")
+    # read by Serve's controller and replicas (they inherit it): how long a stopping ingress drains
+    os.environ.setdefault(DRAIN_VAR, f"{settings.serve_drain_s:g}")
 
 
 # Environment variables that hold secrets: never put into a Ray runtime_env (the dashboard shows it).
@@ -81,7 +86,7 @@ def attach_runtime_env() -> dict:
     when it carries no credentials. A cluster whose MongoDB needs a password gets ``MONGODB_URI`` from
     its own environment (the KubeRay manifests take it from a Secret)."""
     env = {k: v for k, v in os.environ.items() if k.startswith("LWMECPS_") and k not in SECRET_VARS}
-    for key in ("OMP_NUM_THREADS", "RAY_SERVE_ENABLE_HA_PROXY"):
+    for key in ("OMP_NUM_THREADS", "RAY_SERVE_ENABLE_HA_PROXY", DRAIN_VAR):
         if key in os.environ:
             env[key] = os.environ[key]
     uri = os.environ.get("MONGODB_URI")

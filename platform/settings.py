@@ -40,6 +40,12 @@ class Settings(BaseSettings):
                                 "one machine would fight over the port) or every node (behind a load balancer)")
     serve_haproxy: bool = Field(True, description="route HTTP through Serve's HAProxy (RAY_SERVE_ENABLE_HA_PROXY=1): "
                                 "~2x the req/s of the default proxy here; it binds all interfaces, auth stays on")
+    serve_drain_s: float = Field(
+        3.0, ge=0, le=300,
+        description="seconds a stopping HTTP ingress replica stays reachable behind HAProxy before it refuses new "
+                    "connections (RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S; Serve's default 30 made every "
+                    "shutdown, undeploy and rolling update wait 30 s; HAProxy retries a refused connection on "
+                    "another replica, so a few seconds suffice on one machine; raise it behind slower balancers)")
 
     # storage
     mongodb_uri: SecretStr | None = Field(None, validation_alias=AliasChoices("MONGODB_URI", "LWMECPS_MONGODB_URI"))
