@@ -10,8 +10,8 @@ arrivals ``obs[6j+1]`` (arrivals / the node's full service rate): by default 6 b
 day (1: the state has no clock, so the table reads only the load; the module's default is 8
 three-hour slots, ``configs/algorithms/q_learning.yaml`` sets 1). With 6 load bins, ``max + 1 = 5``
 replica levels and ``tod_bins = 1``, a node's table holds 6 x 5 x 1 states x 5 actions = 150 values
-(600 for the 4-node groups; 4 800 with 8 slots), whatever the episode count; the defaults of
-``configs/algorithms/q_learning.yaml`` (12 load bins, no replicas, no clock) make it 12 x 5 = 60.
+(600 for the 4-node groups; 4 800 with 8 slots), whatever the episode count: the defaults of
+``configs/algorithms/q_learning.yaml`` (the 6 fixed load bins, the replicas, no clock).
 """
 from __future__ import annotations
 
