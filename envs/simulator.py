@@ -50,6 +50,12 @@ INFO_KEYS = (
 I_COST, I_LAT, I_P95, I_SUCC, I_TPUT, I_FAIL, I_REP, I_SW, I_USERS, I_ARR = range(10)
 N_INFO = len(INFO_KEYS)
 OBS_PER_NODE = 6  # replicas, load, utilisation, latency, retries, smoothed load
+# Columns of the per-station scratch rows ``comp`` that ``eval_config`` fills: the station's M/M/c latency
+# law (mu, delta = c mu - lambda, Erlang C in 1/s, 1/s and a probability), its network time (ms), a flag
+# (while routing: the node that serves it, -1 none; then 0 ok / 1 always fails), its failed fraction and
+# its mean latency (ms).
+C_MU, C_DELTA, C_CW, C_NET, C_FLAG, C_FAILED, C_LATENCY = range(7)
+N_COMP = 7
 # Layout of the per-node output row: station j's cost share is
 # ``w_lat * lam_j lat_j / (100 sum_k lam_k) + w_fail * lam_j fail_j / sum_k lam_k + w_rep r_j
 # + w_switch |r_j - r_j_old|`` (lam: arrivals, lat/fail: its users' latency and failed fraction,
@@ -123,8 +129,8 @@ def _route(cfg, j, n, prm):
 def eval_config(lam, cfg, prm, node_rho, comp, off, load, ref_cfg, ref_off):
     """Latency and failure of every station's requests under replicas ``cfg``.
 
-    Row ``comp[off + j]`` gets station j's results and latency law: (mu, delta, C, network ms,
-    flag 0 ok / 1 always fails, failed fraction, mean latency ms); ``node_rho[k]`` the utilisation
+    Row ``comp[off + j]`` gets station j's results and latency law (columns ``C_MU`` .. ``C_LATENCY``:
+    mu, delta, C, network ms, flag 0 ok / 1 always fails, failed fraction, mean latency ms); ``node_rho[k]`` the utilisation
     of node k; ``load`` is scratch space (n). When ``ref_cfg`` (another configuration already
     evaluated under the same arrivals into rows ``ref_off + j``) has replicas on the same nodes,
     routing and node loads are the same, so stations served by a node whose count did not change
@@ -139,28 +145,28 @@ def eval_config(lam, cfg, prm, node_rho, comp, off, load, ref_cfg, ref_off):
             reuse = False
     for j in range(n):
         k, ms = _route(cfg, j, n, prm)
-        comp[off + j, 3] = base + ms
-        comp[off + j, 4] = k
+        comp[off + j, C_NET] = base + ms
+        comp[off + j, C_FLAG] = k
         if k >= 0:
             load[k] += lam[j]
     for k in range(n):
         node_rho[k] = load[k] / (cfg[k] * mu) if cfg[k] > 0 else 0.0
     for j in range(n):
         r = off + j
-        k, net = int(comp[r, 4]), comp[r, 3]
+        k, net = int(comp[r, C_FLAG]), comp[r, C_NET]
         if k < 0 or node_rho[k] >= 1.0 or net >= t_out:
-            comp[r, 4], comp[r, 5], comp[r, 6] = 1.0, 1.0, t_out
+            comp[r, C_FLAG], comp[r, C_FAILED], comp[r, C_LATENCY] = 1.0, 1.0, t_out
             continue
         if reuse and cfg[k] == ref_cfg[k]:
-            for q in range(7):
+            for q in range(N_COMP):
                 comp[r, q] = comp[ref_off + j, q]
             continue
         c = int(cfg[k])
         cw = erlang_c(c, load[k] / mu)
         delta = c * mu - load[k]
         tail, capped = tail_and_capped_mean((t_out - net) * 1e-3, mu, delta, cw)
-        comp[r, 0], comp[r, 1], comp[r, 2], comp[r, 4] = mu, delta, cw, 0.0
-        comp[r, 5], comp[r, 6] = tail, net + 1000.0 * capped
+        comp[r, C_MU], comp[r, C_DELTA], comp[r, C_CW], comp[r, C_FLAG] = mu, delta, cw, 0.0
+        comp[r, C_FAILED], comp[r, C_LATENCY] = tail, net + 1000.0 * capped
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
@@ -175,14 +181,14 @@ def _mixture_tail(x, comp, weight, mu):
         w = weight[i]
         if w <= 0.0:
             continue
-        net = comp[i, 3]
-        if comp[i, 4] > 0.5 or x <= net:
+        net = comp[i, C_NET]
+        if comp[i, C_FLAG] > 0.5 or x <= net:
             tail += w  # always fails (latency = timeout), or no response that fast
             continue
         s = (x - net) * 1e-3
         if net != last_net:
             em, last_net = math.exp(-mu * s), net
-        cw, delta = comp[i, 2], comp[i, 1]
+        cw, delta = comp[i, C_CW], comp[i, C_DELTA]
         if cw < 1e-12:
             tail += w * em
             dens += w * mu * em * 1e-3
@@ -214,13 +220,13 @@ def mixture_p95(comp, weight, t_out, idle_ms, mu, guess):
     log_target = math.log(target)
     top = 0.0  # share slower than the timeout: the failed fraction eval_config already computed
     for i in range(comp.shape[0]):
-        top += weight[i] * comp[i, 5]
+        top += weight[i] * comp[i, C_FAILED]
     if top > target:
         return t_out
     lo, hi = t_out, t_out
     for i in range(comp.shape[0]):
-        if weight[i] > 0.0 and comp[i, 4] < 0.5:
-            lo = min(lo, comp[i, 3])
+        if weight[i] > 0.0 and comp[i, C_FLAG] < 0.5:
+            lo = min(lo, comp[i, C_NET])
     # start at the p95 of a bare service time, ln(20) / mu after the fastest network time
     x = min(lo + 1000.0 * math.log(20.0) / mu, 0.5 * (lo + hi))
     if lo < guess < hi:
@@ -289,7 +295,7 @@ def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, cloc
     util = np.empty(n)
     st_lat = np.empty(n)
     st_fail = np.empty(n)
-    comp = np.zeros((2 * n, 7))
+    comp = np.zeros((2 * n, N_COMP))
     load = np.empty(n)
     weight = np.zeros(2 * n)
     for i in range(first, last):
@@ -324,13 +330,13 @@ def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, cloc
                 eval_config(lam, cfg1, prm, rho, comp, off, load, cfg2, n)
             for j in range(n):
                 util[j] += w * rho[j]
-                st_lat[j] += w * comp[off + j, 6]
-                st_fail[j] += w * comp[off + j, 5]
+                st_lat[j] += w * comp[off + j, C_LATENCY]
+                st_fail[j] += w * comp[off + j, C_FAILED]
                 weight[off + j] = w * lam[j]
         if w1 > 0.0:  # a station whose latency law is the same in both phases is one component
             for j in range(n):
                 same = True
-                for q in range(7):
+                for q in range(N_COMP):
                     same = same and comp[j, q] == comp[n + j, q]
                 if same:
                     weight[n + j] += weight[j]
@@ -364,7 +370,7 @@ def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, cloc
             node_load = lam[j] / full
             ema = node_load if first_step else alpha * node_load + (1.0 - alpha) * state[b, 2 * n + j]
             state[b, j], state[b, n + j], state[b, 2 * n + j] = cfg2[j], retried, ema
-            o = j * 6
+            o = j * OBS_PER_NODE
             obs[b, o] = cfg2[j] / caps[j]
             obs[b, o + 1] = min(node_load, 2.0)
             obs[b, o + 2] = min(util[j], 2.0)
@@ -372,6 +378,6 @@ def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, cloc
             obs[b, o + 4] = min(retried / full, 1.0)
             obs[b, o + 5] = min(ema, 2.0)
         nxt = d + 1 if d + 1 < day else 0
-        obs[b, 6 * n] = tod[nxt, 0]
-        obs[b, 6 * n + 1] = tod[nxt, 1]
+        obs[b, OBS_PER_NODE * n] = tod[nxt, 0]
+        obs[b, OBS_PER_NODE * n + 1] = tod[nxt, 1]
         clock[b, 0] += 1

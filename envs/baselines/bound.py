@@ -50,8 +50,8 @@ import numpy as np
 from numba import njit, prange
 
 from ..queueing import FASTMATH, tail_and_capped_mean
-from ..simulator import (N_PARAMS, P_BASE, P_CAP_S, P_INTERVAL, P_MU, P_PHI, P_RATE, P_RETRY, P_TIMEOUT,
-                         P_W_FAIL, P_W_LAT, P_W_REP, P_W_SW, eval_config)
+from ..simulator import (C_FAILED, C_LATENCY, N_COMP, N_PARAMS, P_BASE, P_CAP_S, P_INTERVAL, P_MU, P_PHI,
+                         P_RATE, P_RETRY, P_TIMEOUT, P_W_FAIL, P_W_LAT, P_W_REP, P_W_SW, eval_config)
 from .planning import JOINT_LIMIT, _Planner, _transitions, all_configs, plan_dp
 
 #: above this many configurations the step minima are not enumerated: the pooled bound (item 4)
@@ -103,7 +103,7 @@ def _relaxed_cost(lam0, rho, cfg, prm, comp, load, node_rho, g, order):
         return prm[P_W_LAT] * prm[P_BASE] / 100.0
     eval_config(lam0, cfg, prm, node_rho, comp, 0, load, cfg, -1)
     for j in range(n):
-        g[j] = prm[P_W_LAT] * comp[j, 6] / 100.0 + prm[P_W_FAIL] * comp[j, 5]
+        g[j] = prm[P_W_LAT] * comp[j, C_LATENCY] / 100.0 + prm[P_W_FAIL] * comp[j, C_FAILED]
     return _box_min(lam0, rho, g, order)
 
 
@@ -113,7 +113,7 @@ def relaxed_costs(lam0, rho, configs, prm):
     steps, n = lam0.shape
     out = np.empty((steps, configs.shape[0]))
     for t in prange(steps):
-        comp = np.zeros((n, 7))
+        comp = np.zeros((n, N_COMP))
         load, node_rho, g = np.empty(n), np.empty(n), np.empty(n)
         order = np.empty(n, dtype=np.int64)
         for m in range(configs.shape[0]):
@@ -136,7 +136,7 @@ def relaxed_step_minima(lam0, rho, caps, prm):
         total *= int(caps[j]) + 1
     out = np.empty((steps, 2))
     for t in prange(steps):
-        comp = np.zeros((2 * n, 7))
+        comp = np.zeros((2 * n, N_COMP))
         load, node_rho, g = np.empty(n), np.empty(n), np.empty(n)
         order = np.empty(n, dtype=np.int64)
         cfgs = np.zeros((2, n))
@@ -159,7 +159,7 @@ def relaxed_step_minima(lam0, rho, caps, prm):
             else:
                 eval_config(lam, cfg, prm, node_rho, comp, cur * n, load, prev, (1 - cur) * n if m > 0 else -1)
                 for j in range(n):
-                    g[j] = w_lat * comp[cur * n + j, 6] / 100.0 + w_fail * comp[cur * n + j, 5]
+                    g[j] = w_lat * comp[cur * n + j, C_LATENCY] / 100.0 + w_fail * comp[cur * n + j, C_FAILED]
                 c = _box_min(lam, rho[t], g, order)
             best_c = min(best_c, c)
             best_step = min(best_step, (1.0 - phi) * c + w_rep * reps)

@@ -39,7 +39,8 @@ from numba import njit
 from ..cluster import ClusterSim
 from ..edge_cluster import EdgeClusterEnv
 from ..queueing import FASTMATH
-from ..simulator import P_BASE, P_PHI, P_RATE, P_W_FAIL, P_W_LAT, P_W_REP, P_W_SW, eval_config
+from ..simulator import (C_FAILED, C_LATENCY, N_COMP, P_BASE, P_PHI, P_RATE, P_W_FAIL, P_W_LAT, P_W_REP,
+                         P_W_SW, eval_config)
 from .simple import Policy
 
 JOINT_LIMIT = 1024
@@ -63,8 +64,8 @@ def _interval_cost(users, cfg, prm, comp, load, rho, lam):
         return prm[P_W_LAT] * prm[P_BASE] / 100.0
     lat, fail = 0.0, 0.0
     for j in range(n):
-        lat += lam[j] * comp[j, 6]
-        fail += lam[j] * comp[j, 5]
+        lat += lam[j] * comp[j, C_LATENCY]
+        fail += lam[j] * comp[j, C_FAILED]
     return prm[P_W_LAT] * lat / total / 100.0 + prm[P_W_FAIL] * fail / total
 
 
@@ -74,7 +75,7 @@ def cost_table(users, configs, prm):
     steps, samples, n = users.shape
     m_count = configs.shape[0]
     out = np.zeros((steps, m_count))
-    comp = np.zeros((n, 7))
+    comp = np.zeros((n, N_COMP))
     load, rho, lam = np.empty(n), np.empty(n), np.empty(n)
     for t in range(steps):
         for m in range(m_count):
@@ -200,7 +201,7 @@ def _node_cost_kernel(users, j, level, prm):
     out = np.zeros(steps)
     cfg = np.zeros(n)
     cfg[j] = level
-    comp = np.zeros((n, 7))
+    comp = np.zeros((n, N_COMP))
     load, rho, lam = np.zeros(n), np.zeros(n), np.zeros(n)
     for t in range(steps):
         acc = 0.0
@@ -213,7 +214,7 @@ def _node_cost_kernel(users, j, level, prm):
             if total <= 0.0:
                 continue
             eval_config(lam, cfg, prm, rho, comp, 0, load, cfg, -1)
-            acc += lam[j] / total * (prm[P_W_LAT] * comp[j, 6] / 100.0 + prm[P_W_FAIL] * comp[j, 5])
+            acc += lam[j] / total * (prm[P_W_LAT] * comp[j, C_LATENCY] / 100.0 + prm[P_W_FAIL] * comp[j, C_FAILED])
         out[t] = acc / samples
     return out
 

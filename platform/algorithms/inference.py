@@ -31,6 +31,18 @@ def module_dir(checkpoint: str | Path) -> Path:
     return Path(checkpoint) / "learner_group" / "learner" / "rl_module" / "default_policy"
 
 
+def weights_file(checkpoint: str | Path) -> Path:
+    """The file that holds the policy's weights: the inference RLModule's state file in ``module_dir``
+    (``module_state.pkl``, or ``.msgpack``; the folder loads whole with ``RLModule.from_checkpoint(
+    weights_file(c).parent)``)."""
+    from ray.rllib.core.rl_module.rl_module import RLModule
+
+    folder = module_dir(checkpoint)
+    for found in sorted(folder.glob(f"{RLModule.STATE_FILE_NAME}.*")):
+        return found
+    return folder / f"{RLModule.STATE_FILE_NAME}.pkl"
+
+
 def save_checkpoint(algo, path: str | Path, meta: dict[str, Any]) -> Path:
     """``algo.save_to_path`` plus ``lwmecps.json`` (``meta`` + the shape of the algorithm's env + versions)."""
     path = Path(path)
@@ -61,11 +73,12 @@ def load_policy(checkpoint: str | Path):
     """``(RLModulePolicy, meta)`` for a checkpoint directory."""
     from ray.rllib.core.rl_module.rl_module import RLModule
 
-    from ..training.policy_adapters import to_env_for
+    from .actions import action_nvec, adapter_of, to_replicas
     from .policy import RLModulePolicy
 
     meta = read_meta(checkpoint)
     module = RLModule.from_checkpoint(str(module_dir(checkpoint)))
-    # checkpoints from before the shape was recorded: their (shipped) group gives it
-    to_env = to_env_for(meta["model_type"], meta["group_id"], max_replicas=meta.get("max_replicas"))
-    return RLModulePolicy(module, to_env=to_env), meta
+    # the inverse follows from the module's own action space and the recorded shape (checkpoints from
+    # before the shape was recorded: their shipped group gives it)
+    shape = meta.get("max_replicas") or (action_nvec(meta["group_id"]) - 1).tolist()
+    return RLModulePolicy(module, to_env=to_replicas(adapter_of(module.action_space), shape)), meta

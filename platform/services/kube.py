@@ -38,7 +38,7 @@ def cluster_summary() -> dict[str, Any]:
         nodes = api.list_node(_request_timeout=5).items
         pods = [p for p in api.list_namespaced_pod(namespace, _request_timeout=5).items if p.status.phase == "Running"]
     except Exception as exc:
-        return {"node_count": None, "pod_count": None, "resource_usage": None,
+        return {"node_count": None, "pod_count": None, "resource_usage": {"cpu": None, "memory": None},
                 "detail": f"the Kubernetes API could not be read: {type(exc).__name__}"}
     alloc_cpu = _sum([n.status.allocatable.get("cpu", "0") for n in nodes], parse_cpu)
     alloc_mem = _sum([n.status.allocatable.get("memory", "0") for n in nodes], parse_memory)

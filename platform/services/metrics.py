@@ -66,7 +66,8 @@ class MetricsService:
     def _kubernetes() -> dict[str, Any]:
         state = kubernetes_status()
         if state == "not_configured":
-            return {"status": "not_configured", "node_count": None, "pod_count": None, "resource_usage": None,
+            return {"status": "not_configured", "node_count": 0, "pod_count": 0,
+                    "resource_usage": {"cpu": None, "memory": None},
                     "detail": "no Kubernetes cluster is configured (no kube config, not in a pod): "
                               "the simulated cluster is in use"}
         from .kube import cluster_summary

@@ -46,6 +46,8 @@ class ModelService:
         model = self.get(model_id)
         if self._serving(model):
             raise Conflict(f"model {model_id} is deployed; undeploy it first")
+        if (model.get("deployment") or {}).get("state") == "stopping":
+            raise Conflict(f"model {model_id} is being undeployed; delete it once deployment.state is stopped")
         if not self.store.models.delete(model["_id"], ("deployed",)):
             raise Conflict(self._why_not(model_id, "deleted"))
         self.store.samples.delete_model(model_id)
@@ -67,6 +69,8 @@ class ModelService:
             raise Invalid(str(exc)) from None
         if model["status"] == "archived":
             raise Conflict(f"model {model_id} is archived; archived models cannot be deployed")
+        if (model.get("deployment") or {}).get("state") == "stopping":
+            raise Conflict(f"model {model_id} is being undeployed; deploy it again once deployment.state is stopped")
         self.deployer.check_fits(model_id, replicas, cpu, memory)
         deployment = {"name": app_name(model_id), "namespace": app_name(model_id), "replicas": replicas,
                       "resources": dict(body["resources"]), "cpu_cores": cpu, "memory_bytes": memory,
@@ -87,13 +91,21 @@ class ModelService:
             "created_at": deployment["requested_at"]}
 
     def undeploy(self, model_id: str) -> dict[str, Any]:
+        """``trained`` at once with ``deployment.state`` ``stopping`` (it no longer takes predicts); the
+        application is deleted in the background, then the state is ``stopped``."""
         model = self.get(model_id)
-        if (model.get("deployment") or {}).get("state") not in ("deploying", "running", "failed"):
+        state = (model.get("deployment") or {}).get("state")
+        if state == "stopping":
+            raise Conflict(f"model {model_id} is being undeployed already")
+        if state not in ("deploying", "running", "failed"):
             raise Conflict(f"model {model_id} is not deployed")
-        self.deployer.undeploy(model_id)
+        self.deployer.require_serve()
         moved = self.store.models.transition(model["_id"], ("trained", "deployed"), "trained",
-                                             **{"deployment.state": "stopped", "deployment.stopped_at": now()})
-        return moved or self.get(model_id)
+                                             **{"deployment.state": "stopping", "deployment.stopping_at": now()})
+        if moved is None:
+            raise Conflict(self._why_not(model_id, "undeployed"))
+        self.deployer.undeploy(model_id)
+        return moved
 
     def predict(self, model_id: str, observation: list[float]) -> dict[str, Any]:
         model = self.get(model_id)

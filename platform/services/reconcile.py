@@ -62,12 +62,13 @@ class ReconcileService:
         except Exception as exc:
             log.exception("reconciliation of task %s failed", task_id)
             raise Failed(f"reconciliation failed: {type(exc).__name__}: {str(exc)[:300]}") from None
+        from ..algorithms.inference import weights_file
+
         run_id = self._track(task, model, group, size, result)
         doc = {"task_id": task_id, "model_id": str(model["_id"]), "model_type": task["model_type"],
                "group_id": group, "train_group_id": task["group_id"], "wandb_run_id": run_id,
                "metrics": result["metrics"], "costs": result["costs"], "closed_gap": result["closed_gap"],
-               "sample_size": size, "timestamp": now(), "model_weights_path": str(model.get("module_path")
-                                                                                     or model["checkpoint"])}
+               "sample_size": size, "timestamp": now(), "model_weights_path": str(weights_file(model["checkpoint"]))}
         return self.store.reconciliations.create(doc)
 
     def list(self, task_id: str, page: int, per_page: int) -> tuple[list[dict], int]:

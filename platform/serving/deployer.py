@@ -7,7 +7,8 @@
 * ``recreate``: the application is deleted, then created anew; requests sent in between fail with 503.
 
 ``deploy`` returns at once (``deploying``); a watcher thread marks the model ``deployed`` once Serve
-reports the application ``RUNNING``, or records the failure (``deploy_timeout_s``).
+reports the application ``RUNNING``, or records the failure (``deploy_timeout_s``). ``undeploy`` returns
+at once too (``stopping``); a thread deletes the application and marks it ``stopped``.
 """
 from __future__ import annotations
 
@@ -89,7 +90,11 @@ class Deployer:
                          name=f"watch-{name}").start()
 
     def restore(self) -> int:
-        """Redeploy every model that was served when the platform stopped (a new Ray cluster has none)."""
+        """Redeploy every model that was served when the platform stopped (a new Ray cluster has none);
+        one that was being undeployed is ``stopped`` (the new cluster has no application of it)."""
+        for model in self.store.models.stopping():
+            self.store.models.set_if_deployment(model["_id"], "stopping", **{"deployment.state": "stopped",
+                                                                            "deployment.stopped_at": now()})
         models = self.store.models.with_deployment()
         for model in models:
             dep = model["deployment"]
@@ -103,8 +108,24 @@ class Deployer:
                     "deployment.state": "failed", "deployment.error": f"redeploy failed: {exc}"[:500]})
         return len(models)
 
+    @staticmethod
+    def require_serve() -> None:
+        """``Unavailable`` when this process has no Ray (and so no Serve) to change."""
+        _serve()
+
     def undeploy(self, model_id: str) -> None:
-        self._delete(app_name(model_id))
+        """Delete the application in the background (Serve drains its replicas first), then mark the
+        model's deployment ``stopped`` (``failed`` naming the error) unless a new call changed it meanwhile."""
+        threading.Thread(target=self._stop, args=(model_id,), daemon=True, name=f"stop-{app_name(model_id)}").start()
+
+    def _stop(self, model_id: str) -> None:
+        try:
+            self._delete(app_name(model_id))
+            fields = {"deployment.state": "stopped", "deployment.stopped_at": now()}
+        except Exception as exc:
+            log.warning("undeploying model %s failed: %s", model_id, exc)
+            fields = {"deployment.state": "failed", "deployment.error": f"undeploy failed: {exc}"[:500]}
+        self.store.models.set_if_deployment(parse_id(model_id, "model_id"), "stopping", **fields)
 
     def _delete(self, name: str) -> None:
         serve = _serve()

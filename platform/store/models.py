@@ -57,6 +57,16 @@ class ModelRepository:
         return self.models.find_one_and_update({"_id": model_id}, {"$set": {**fields, "updated_at": now()}},
                                                return_document=ReturnDocument.AFTER)
 
+    def set_if_deployment(self, model_id: ObjectId, state: str, **fields: Any) -> dict[str, Any] | None:
+        """Set ``fields`` if the model's ``deployment.state`` is still ``state``; the new doc or None."""
+        return self.models.find_one_and_update({"_id": model_id, "deployment.state": state},
+                                               {"$set": {**fields, "updated_at": now()}},
+                                               return_document=ReturnDocument.AFTER)
+
+    def stopping(self) -> list[dict[str, Any]]:
+        """Models whose served application was being deleted (``deployment.state`` ``stopping``)."""
+        return list(self.models.find({"deployment.state": "stopping"}))
+
     def with_deployment(self) -> list[dict[str, Any]]:
         """Models that have (or are getting) a served application."""
         return list(self.models.find({"deployment.state": {"$in": ["deploying", "running"]}}))

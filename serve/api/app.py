@@ -37,7 +37,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (422, "invalid values"), (429, "a limit is reached"), (500, "a failure while carrying out the request"),
         (503, "a component (database, Ray) is unavailable"))}
 
-ERROR_STATUS = {NotFound: 404, UnknownGroupError: 404, Conflict: 409, Invalid: 422, InvalidIdError: 422,
+ERROR_STATUS = {NotFound: 404, UnknownGroupError: 404, Conflict: 409, Invalid: 422, InvalidIdError: 404,
                 BadRequest: 400, Unavailable: 503, Failed: 500, TooMany: 429, Forbidden: 403, TooLarge: 413}
 
 

@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
+
+from lwmecps.platform.store import as_utc
+
+#: every timestamp the API returns: ISO 8601 in UTC with ``Z`` (the store may give a naive datetime or,
+#: after a ``$set`` on nx-27017, an ISO string without a zone: both mean UTC)
+UTCDateTime = Annotated[datetime, BeforeValidator(as_utc)]
 
 TaskStatus = Literal["created", "queued", "running", "completed", "failed", "cancelled"]
 
@@ -26,7 +32,7 @@ class TrainingCreate(BaseModel):
 class TrainingCreated(BaseModel):
     task_id: str
     status: TaskStatus
-    created_at: datetime
+    created_at: UTCDateTime
 
 
 class EpisodeMetrics(BaseModel):
@@ -77,8 +83,8 @@ class TrainingStatus(BaseModel):
     env_steps: int | None = Field(None, description="env steps sampled so far")
     env_steps_per_s: float | None = Field(None, description="env steps per second of the last training "
                                                             "iteration, sampling and learning together")
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCDateTime
+    updated_at: UTCDateTime
 
 
 class TrainingSummary(BaseModel):
@@ -91,8 +97,8 @@ class TrainingSummary(BaseModel):
     current_episode: int
     total_episodes: int
     model_id: str | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCDateTime
+    updated_at: UTCDateTime
 
 
 class TrainingList(BaseModel):
@@ -105,7 +111,7 @@ class TrainingList(BaseModel):
 class TrainingCancelled(BaseModel):
     task_id: str
     status: TaskStatus
-    updated_at: datetime
+    updated_at: UTCDateTime
 
 
 class Health(BaseModel):

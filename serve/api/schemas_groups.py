@@ -1,10 +1,11 @@
 """Response schemas of /api/v1/groups (the request bodies: ``lwmecps.envs.groups.GroupSpec``)."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from .schemas import UTCDateTime
 
 
 class GroupOut(BaseModel):
@@ -22,7 +23,7 @@ class GroupOut(BaseModel):
     slot_s: float = Field(description="seconds per slot")
     days: int = Field(1, description="days of data: episodes start anywhere within them and wrap around")
     latency_matrix: bool = Field(description="has its own latency_ms matrix (else the failover ring)")
-    created_at: datetime | None = Field(None, description="when uploaded (shipped groups: null)")
+    created_at: UTCDateTime | None = Field(None, description="when uploaded (shipped groups: null)")
 
 
 class GroupList(BaseModel):

@@ -1,10 +1,11 @@
 """Bodies of the models, reconciliation, groups and metrics routes (field names as the spec)."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+
+from .schemas import UTCDateTime
 
 ModelStatus = Literal["trained", "deployed", "archived"]
 
@@ -28,7 +29,7 @@ class DeploymentInfo(BaseModel):
     replicas: int
     resources: dict[str, str] | None = None
     strategy: str | None = None
-    state: str | None = Field(None, description="deploying | running | failed | stopped")
+    state: str | None = Field(None, description="deploying | running | failed | stopping | stopped")
     error: str | None = None
 
 
@@ -38,7 +39,7 @@ class ModelOut(BaseModel):
     type: str
     status: ModelStatus
     metrics: ModelMetricsSummary
-    created_at: datetime
+    created_at: UTCDateTime
     task_id: str | None = None
     group_id: str | None = None
     checkpoint: str | None = None
@@ -76,7 +77,7 @@ class DeployResponse(BaseModel):
     model_id: str
     status: Literal["deploying"]
     deployment: DeploymentRef
-    created_at: datetime
+    created_at: UTCDateTime
 
 
 class PredictRequest(BaseModel):
@@ -118,11 +119,19 @@ class SystemSeries(BaseModel):
     memory_usage: Series
 
 
+class KubernetesUsage(BaseModel):
+    cpu: float | None = Field(description="requested / allocatable CPU over the nodes; null when unknown")
+    memory: float | None = Field(description="requested / allocatable memory over the nodes; null when unknown")
+
+
 class KubernetesMetrics(BaseModel):
+    """The spec's shape whatever the cluster: with none configured ``node_count`` and ``pod_count`` are 0
+    and the usage shares null; when the API cannot be read, the counts are null too (``detail`` says why)."""
+
     status: str
     node_count: int | None
     pod_count: int | None
-    resource_usage: dict[str, float | None] | None
+    resource_usage: KubernetesUsage
     detail: str | None = None
 
 
@@ -154,8 +163,10 @@ class ReconcileResult(BaseModel):
     wandb_run_id: str | None
     metrics: ReconcileMetrics
     sample_size: int
-    timestamp: datetime
-    model_weights_path: str
+    timestamp: UTCDateTime
+    model_weights_path: str = Field(description="the file holding the policy's weights (the RLModule's "
+                                    "module_state.pkl); its folder loads in one line: "
+                                    "RLModule.from_checkpoint(os.path.dirname(model_weights_path))")
     group_id: str
     model_id: str
     costs: dict[str, dict[str, float]] = Field(description="per group: mean cost per step of the policy, hpa, "

@@ -48,6 +48,23 @@ def test_tail_density_and_capped_mean_agree(c, lam):
     assert tail_and_capped_mean(1e3, mu, delta, cw)[1] == pytest.approx(1 / mu + cw / delta, rel=1e-9)
 
 
+@pytest.mark.parametrize("c, lam", [(1, 20.0), (2, 30.0), (4, 100.0), (3, 29.999999)])
+def test_the_kernels_mixture_tail_is_the_tested_tail(c, lam):
+    """The simulator's p95 kernel evaluates each station's tail inline (sharing exponentials across
+    stations): for one station it must be ``queueing.tail_and_density`` itself (density per ms)."""
+    from lwmecps.envs.simulator import C_CW, C_DELTA, C_FLAG, C_MU, C_NET, N_COMP, _mixture_tail
+
+    mu, net = 30.0, 12.0
+    comp = np.zeros((1, N_COMP))
+    cw = erlang_c(c, lam / mu)
+    comp[0, [C_MU, C_DELTA, C_CW, C_NET, C_FLAG]] = mu, c * mu - lam, cw, net, 0.0
+    for x in (net + 0.5, net + 20.0, net + 150.0, net + 900.0):
+        tail, dens = _mixture_tail(x, comp, np.ones(1), mu)
+        want_tail, want_dens = tail_and_density((x - net) * 1e-3, mu, c * mu - lam, cw)
+        assert tail == pytest.approx(want_tail, rel=1e-9, abs=1e-12)
+        assert dens == pytest.approx(want_dens * 1e-3, rel=1e-6, abs=1e-12)
+
+
 def test_mmc_tail_matches_a_simulation():
     rng = np.random.default_rng(0)
     c, mu, lam, n = 2, 30.0, 40.0, 300_000

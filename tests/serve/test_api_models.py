@@ -46,11 +46,11 @@ def test_list_get_archive_delete(api, ppo_checkpoint):
 
 @pytest.mark.parametrize("method, path, body, code, words", [
     ("get", "/models/{missing}", None, 404, "not found"),
-    ("get", "/models/not-an-id", None, 422, "malformed model_id"),
+    ("get", "/models/not-an-id", None, 404, "model_id 'not-an-id' not found: malformed id"),
     ("get", "/models?status=lost", None, 422, "unknown status 'lost'"),
     ("get", "/models?per_page=0", None, 422, "per_page"),
     ("post", "/models/{missing}/archive", None, 404, "not found"),
-    ("delete", "/models/xyz", None, 422, "malformed model_id"),
+    ("delete", "/models/xyz", None, 404, "model_id 'xyz' not found: malformed id"),
     ("post", "/models/{model}/deploy", {"replicas": 0}, 422, "replicas=0 is outside 1..8"),
     ("post", "/models/{model}/deploy", {"replicas": 9}, 422, "replicas=9 is outside 1..8"),
     ("post", "/models/{model}/deploy", {"replicas": "3"}, 422, "replicas"),
@@ -77,7 +77,7 @@ def test_list_get_archive_delete(api, ppo_checkpoint):
     ("post", "/models/{missing}/predict", {"observation": [0.0] * 26}, 404, "not found"),
     ("post", "/models/{model}/predict", {"observation": [True] * 26}, 422, "observation"),
     ("get", "/training/{missing}/reconciliations", None, 404, "not found"),
-    ("get", "/training/nope/reconciliations", None, 422, "malformed task_id"),
+    ("get", "/training/nope/reconciliations", None, 404, "task_id 'nope' not found: malformed id"),
 ])
 def test_bad_model_requests_are_4xx_and_change_nothing(api, ppo_checkpoint, method, path, body, code, words):
     _, model = add_trained_model(api.services, ppo_checkpoint)
@@ -120,7 +120,9 @@ def test_system_metrics(api, ppo_checkpoint):
     body = api.get("/api/v1/metrics", headers=api.read).json()
     assert len(body["system"]["cpu_usage"]["values"]) >= 1
     assert 0 < body["system"]["memory_usage"]["values"][-1] <= 1
-    assert body["kubernetes"]["status"] == "not_configured" and body["kubernetes"]["node_count"] is None
+    # no cluster here: the spec's shape, with zero counts and unknown shares (never a missing key)
+    assert body["kubernetes"]["status"] == "not_configured" and body["kubernetes"]["node_count"] == 0
+    assert body["kubernetes"]["pod_count"] == 0 and body["kubernetes"]["resource_usage"] == {"cpu": None, "memory": None}
     assert "no Kubernetes cluster is configured" in body["kubernetes"]["detail"]
     assert body["training"]["active_tasks"] == 0 and body["training"]["completed_tasks"] == 1
     # a task timed as the scheduler and the runner time it (dates set by $set updates)
@@ -165,10 +167,31 @@ def test_bad_reconcile_bodies(api, ppo_checkpoint, body, words):
     assert r.status_code == 400 and words in r.json()["detail"], r.text
 
 
+@pytest.mark.parametrize("kind", ["text/plain", "multipart/form-data; boundary=x", "application/xml"])
+def test_a_body_neither_form_nor_json_is_400(api, ppo_checkpoint, kind):
+    task, _ = add_trained_model(api.services, ppo_checkpoint)
+    before = snapshot(api.services)
+    r = api.post(f"/api/v1/training/{task}/reconcile", content="sample_size=5",
+                 headers={**api.admin, "Content-Type": kind})
+    assert r.status_code == 400 and "send sample_size and group_id as a form" in r.json()["detail"], r.text
+    assert snapshot(api.services) == before
+
+
+def test_reconcile_declares_sample_size_an_integer():
+    from lwmecps.serve.api.app import create_app
+
+    op = create_app().openapi()["paths"]["/api/v1/training/{task_id}/reconcile"]["post"]
+    query = [p for p in op["parameters"] if p["name"] == "sample_size"]
+    assert len(query) == 1 and query[0]["schema"]["type"] == "integer" and query[0]["in"] == "query"
+    for kind in ("application/x-www-form-urlencoded", "application/json"):
+        schema = op["requestBody"]["content"][kind]["schema"]
+        assert schema["required"] == ["sample_size"] and schema["properties"]["sample_size"]["type"] == "integer"
+
+
 def test_reconcile_needs_a_trained_model(api):
     r = api.post(f"/api/v1/training/{MISSING}/reconcile?sample_size=5", headers=api.admin)
     assert r.status_code == 404 and "not found" in r.json()["detail"]
-    assert api.post("/api/v1/training/bad/reconcile?sample_size=5", headers=api.admin).status_code == 422
+    assert api.post("/api/v1/training/bad/reconcile?sample_size=5", headers=api.admin).status_code == 404
     created = api.post("/api/v1/training", json={"name": "t", "model_type": "ppo", "parameters": {},
                                                  "total_episodes": 1}, headers=api.admin).json()
     r = api.post(f"/api/v1/training/{created['task_id']}/reconcile?sample_size=5", headers=api.admin)
@@ -199,7 +222,10 @@ def test_reconcile_on_another_group_is_stored_and_tracked(api, ppo_checkpoint, t
     assert set(b["costs"]) == {"profile-a", "profile-b"}
     listed = api.get(f"/api/v1/training/{task}/reconciliations", headers=api.read).json()
     assert listed["total"] == 2 and listed["reconciliations"][0]["group_id"] == "profile-b"
-    assert Path(b["model_weights_path"]).exists() and b["model_id"] == model
+    assert Path(b["model_weights_path"]).is_file() and b["model_id"] == model
+    from ray.rllib.core.rl_module.rl_module import RLModule  # the weights' folder loads in one line, as documented
+
+    assert RLModule.from_checkpoint(Path(b["model_weights_path"]).parent).forward_inference is not None
     runs = list((tmp_path / "wandb").glob(f"offline-run-*-{b['wandb_run_id']}"))
     assert len(runs) == 1  # an offline W&B run, its group and job type in its transaction log
     log = (runs[0] / f"run-{b['wandb_run_id']}.wandb").read_bytes()
@@ -226,5 +252,5 @@ def test_bad_sweeps(api, body, code, words):
     assert r.status_code == code and words in str(r.json()["detail"]), r.text
     assert api.services.store.db.sweeps.count_documents({}) == 0
     assert api.get(f"/api/v1/sweeps/{MISSING}", headers=api.read).status_code == 404
-    assert api.get("/api/v1/sweeps/x", headers=api.read).status_code == 422
+    assert api.get("/api/v1/sweeps/x", headers=api.read).status_code == 404  # not an id: nothing there
     assert api.post("/api/v1/sweeps", json=body, headers=api.read).status_code == 403

@@ -106,8 +106,17 @@ def test_deploy_predict_update_and_undeploy(serve_api, ppo_checkpoint):
         sender.join(timeout=60)
     assert len(results) > 20 and set(results) == {200}, {c: results.count(c) for c in set(results)}
 
+    t0 = time.monotonic()
     r = api.post(f"/api/v1/models/{model}/undeploy", headers=api.admin)
-    assert r.status_code == 200 and r.json()["status"] == "trained" and r.json()["deployment"]["state"] == "stopped"
+    answered = time.monotonic() - t0
+    # at once: trained (no more predicts), stopping; the application goes in the background
+    assert r.status_code == 202 and r.json()["status"] == "trained" and r.json()["deployment"]["state"] == "stopping"
+    assert answered < 5, answered
+    assert api.post(f"/api/v1/models/{model}/predict", json={"observation": OBS}, headers=api.read).status_code == 409
+    again = api.post(f"/api/v1/models/{model}/undeploy", headers=api.admin)
+    assert again.status_code == 409 and "being undeployed" in again.json()["detail"]
+    wait_for(lambda: api.get(f"/api/v1/models/{model}", headers=api.read).json()["deployment"]["state"] == "stopped",
+             what="stopped")
     from ray import serve
 
     assert f"policy-{model}" not in serve.status().applications

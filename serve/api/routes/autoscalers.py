@@ -1,7 +1,6 @@
 """/api/v1/autoscalers: a deployed policy running (or shadowing HPA on) a cluster, its decisions and savings."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
@@ -12,6 +11,7 @@ from lwmecps.platform.services.autoscalers import MAX_DECISIONS
 from lwmecps.platform.store import AUTOSCALER_STATUSES, as_utc
 
 from ..deps import AdminRole, ReadRole, ServicesDep
+from ..schemas import UTCDateTime
 
 router = APIRouter(prefix="/autoscalers", tags=["autoscalers"])
 
@@ -91,8 +91,8 @@ class AutoscalerOut(BaseModel):
     guardrails: dict[str, Any]
     summary: Summary
     error: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCDateTime
+    updated_at: UTCDateTime
 
 
 class AutoscalerList(BaseModel):

@@ -54,9 +54,11 @@ def deploy_model(model_id: str, body: DeployRequest, services: ServicesDep, _: A
     return services.models.deploy(model_id, body.model_dump())
 
 
-@router.post("/{model_id}/undeploy", response_model=ModelOut)
+@router.post("/{model_id}/undeploy", response_model=ModelOut, status_code=status.HTTP_202_ACCEPTED)
 def undeploy_model(model_id: str, services: ServicesDep, _: AdminRole):
-    """Delete the served application; the model goes back to ``trained``."""
+    """202 at once: the model is ``trained`` again (no more predicts) with ``deployment.state``
+    ``stopping``; the served application is deleted in the background, then the state is ``stopped``
+    (409 while it is stopping, or when it is not deployed)."""
     return model_out(services.models.undeploy(model_id))
 
 

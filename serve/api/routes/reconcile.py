@@ -24,7 +24,11 @@ async def _body_params(request: Request) -> dict[str, Any]:
         return {}
     if len(raw) > MAX_FORM_BYTES:
         raise BadRequest(f"the request body exceeds {MAX_FORM_BYTES} bytes")
-    if "json" in request.headers.get("content-type", ""):
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and kind != "application/x-www-form-urlencoded" and not kind.endswith("json"):
+        raise BadRequest(f"a {kind} body: send sample_size and group_id as a form "
+                         "(application/x-www-form-urlencoded), a JSON object or query parameters")
+    if kind.endswith("json"):
         try:
             data = json.loads(raw)
         except ValueError:
@@ -36,16 +40,26 @@ async def _body_params(request: Request) -> dict[str, Any]:
     return {k: v[-1] for k, v in form.items()}
 
 
-@router.post("/{task_id}/reconcile", response_model=ReconcileResult)
+_FIELDS = {"type": "object", "required": ["sample_size"], "properties": {
+    "sample_size": {"type": "integer", "minimum": 1, "description": "decision steps to run"},
+    "group_id": {"type": "string", "maxLength": 100, "description": "workload group; default: the task's"}}}
+# What the route reads by hand (so that a bad value is the spec's 400, not FastAPI's 422), declared:
+# sample_size a required integer, in the query or in a form or JSON body.
+_OPENAPI = {"parameters": [{"name": "sample_size", "in": "query", "required": False, "schema": {
+    "type": "integer", "minimum": 1}, "description": "decision steps to run: required, here or in the body"}],
+    "requestBody": {"required": False, "content": {
+    "application/x-www-form-urlencoded": {"schema": _FIELDS}, "application/json": {"schema": _FIELDS}}}}
+
+
+@router.post("/{task_id}/reconcile", response_model=ReconcileResult, openapi_extra=_OPENAPI)
 async def reconcile(request: Request, task_id: str, services: ServicesDep, _: AdminRole,
-                    sample_size: Annotated[str | None, Query(description="decision steps to run (required; "
-                                                             "also accepted in a form or JSON body)")] = None,
+                    sample_size: Annotated[str | None, Query(include_in_schema=False)] = None,
                     group_id: Annotated[str | None, Query(max_length=100, description="workload group; default: "
                                                           "the task's")] = None):
     """Run the task's model on ``group_id``'s traffic for ``sample_size`` steps (a Ray task); stored.
 
-    400: ``sample_size`` missing, not an integer, <= 0 or above LWMECPS_MAX_RECONCILE_STEPS, or an
-    unknown group; 404: unknown task or no trained model; 500: the run itself failed.
+    400: ``sample_size`` missing, not an integer, <= 0 or above LWMECPS_MAX_RECONCILE_STEPS, an
+    unknown group, or a body that is neither a form nor JSON; 404: unknown task or no trained model; 500: the run itself failed.
     """
     body = await _body_params(request)
     size = sample_size if sample_size is not None else body.get("sample_size")

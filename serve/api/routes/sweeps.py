@@ -1,13 +1,13 @@
 """/api/v1/sweeps: a Ray Tune sweep over a model type's parameters, and its results."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from ..deps import AdminRole, ReadRole, ServicesDep
+from ..schemas import UTCDateTime
 
 router = APIRouter(prefix="/sweeps", tags=["sweeps"])
 
@@ -45,8 +45,8 @@ class SweepOut(BaseModel):
     best_cost: float | None
     model_id: str | None = Field(description="the best trial, registered as a model")
     error: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UTCDateTime
+    updated_at: UTCDateTime
 
 
 def _out(doc: dict[str, Any]) -> SweepOut:

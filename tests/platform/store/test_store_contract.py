@@ -92,5 +92,5 @@ def test_tokens_are_stored_hashed(store):
 
 @pytest.mark.parametrize("bad", ["", "abc", "z" * 24, "64f1b2a3c9d4e5f6a7b8c9d0x", "../../etc/passwd"])
 def test_malformed_ids(bad):
-    with pytest.raises(InvalidIdError, match="malformed task_id"):
+    with pytest.raises(InvalidIdError, match="task_id .* not found: malformed id"):
         parse_id(bad, "task_id")
