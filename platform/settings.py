@@ -47,6 +47,14 @@ class Settings(BaseSettings):
                     "shutdown, undeploy and rolling update wait 30 s; HAProxy retries a refused connection on "
                     "another replica, so a few seconds suffice on one machine; raise it behind slower balancers)")
 
+    # a live cluster (the kubernetes autoscaler target, /metrics, /health)
+    kube_namespace: str = Field("edge", min_length=1, max_length=63,
+                                description="namespace of the edge service's deployments server-bs{i}")
+    stats_url: str = Field("http://127.0.0.1:8080", description="the testbed's per-station stats endpoint")
+    kube_token_file: Path | None = Field(
+        None, description="bearer token file for a kubernetes target given by `host` (e.g. a service account's "
+                          "token); without `host` the in-cluster or kube config's own credentials are used")
+
     # storage
     mongodb_uri: SecretStr | None = Field(None, validation_alias=AliasChoices("MONGODB_URI", "LWMECPS_MONGODB_URI"))
     mongodb_db: str = Field("lwmecps", description="database name")

@@ -47,6 +47,8 @@ def build_loop(doc: dict[str, Any], store, settings, group=None):
     group = group or resolve_group(store, target["group_id"])
     if target["kind"] == "kubernetes":
         kube = {k: target[k] for k in KUBE_KEYS if target.get(k) is not None}
+        if kube.get("host") and settings.kube_token_file is not None:  # the platform's credentials, never a body's
+            kube["token_file"] = str(settings.kube_token_file)
         twin = KubernetesTarget(group, {**kube, "observe_s": float(doc["interval_s"])})
     else:
         twin = SimulatedTarget(group, seed=target.get("seed", 0))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from lwmecps.envs import ShapeMismatch, UnknownGroupError, check_same_shape
@@ -47,8 +46,8 @@ class AutoscalerService:
             raise Invalid(f"target kind {target.get('kind')!r} is not one of {', '.join(TARGET_KINDS)}")
         defaults = {"group_id": model["group_id"], "seed": 0, "speed": 1.0}
         if target["kind"] == "kubernetes":  # a real cluster runs in real time, from its own state
-            defaults = {"group_id": model["group_id"], "namespace": os.environ.get("LWMECPS_KUBE_NAMESPACE", "edge"),
-                        "stats_url": os.environ.get("LWMECPS_STATS_URL", "http://127.0.0.1:8080"), "speed": 1.0}
+            defaults = {"group_id": model["group_id"], "namespace": self.settings.kube_namespace,
+                        "stats_url": self.settings.stats_url, "speed": 1.0}
             if target.get("speed") not in (None, 1, 1.0) or target.get("seed") not in (None, 0):
                 raise Invalid("speed and seed are for the simulated target; a kubernetes target runs in real time")
             target.pop("seed", None)

@@ -27,12 +27,11 @@ def _sum(quantities: list[str], parse) -> float:
     return total
 
 
-def cluster_summary() -> dict[str, Any]:
-    """``node_count``, ``pod_count`` (running pods of the edge namespace, ``LWMECPS_KUBE_NAMESPACE``,
+def cluster_summary(namespace: str = "edge") -> dict[str, Any]:
+    """``node_count``, ``pod_count`` (running pods of the edge ``namespace``, ``Settings.kube_namespace``,
     default ``edge``: the platform is granted that namespace's pods, not the cluster's, by
     ``kuberay/rbac.yaml``) and ``resource_usage`` = those pods' requested / allocatable CPU and memory
     over all nodes; ``detail`` names the error when the API cannot be read."""
-    namespace = os.environ.get("LWMECPS_KUBE_NAMESPACE", "edge")
     try:
         api = _api()
         nodes = api.list_node(_request_timeout=5).items

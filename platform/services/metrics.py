@@ -62,8 +62,7 @@ class MetricsService:
         return {"active_tasks": tasks.count(ACTIVE), "completed_tasks": tasks.count(("completed",)),
                 "average_training_time": duration(sum(times) / len(times)) if times else None}
 
-    @staticmethod
-    def _kubernetes() -> dict[str, Any]:
+    def _kubernetes(self) -> dict[str, Any]:
         state = kubernetes_status()
         if state == "not_configured":
             return {"status": "not_configured", "node_count": 0, "pod_count": 0,
@@ -72,4 +71,4 @@ class MetricsService:
                               "the simulated cluster is in use"}
         from .kube import cluster_summary
 
-        return {"status": state, **cluster_summary()}
+        return {"status": state, **cluster_summary(self.settings.kube_namespace)}

@@ -130,28 +130,39 @@ def test_roles_and_missing_autoscalers(served):
     assert api.get("/api/v1/autoscalers?status=nope", headers=api.read).status_code == 422
 
 
-def test_a_policy_scales_a_live_cluster(served):
-    """The kubernetes target against the local FAKE API server: the policy's replicas (within the
-    guardrails) reach the deployments; HPA has no twin there, so there is no saving to report."""
-    from ..envs.fake_kube import FakeKube
+def test_a_policy_scales_a_live_cluster(served, tmp_path, monkeypatch):
+    """The kubernetes target against the local FAKE API server, over TLS with a CA of the test's own and
+    the platform's bearer token (``LWMECPS_KUBE_TOKEN_FILE``: never from a request), each scale's new
+    generation observed late: the policy's replicas (within the guardrails) reach the deployments;
+    HPA has no twin there, so there is no saving to report."""
+    from ..envs.fake_kube import FakeKube, make_tls
 
     api, model, _ = served
-    with FakeKube() as cluster:
-        target = {"kind": "kubernetes", "host": cluster.url, "stats_url": cluster.url}
-        r = api.post("/api/v1/autoscalers", json={"model_id": model, "mode": "active", "target": target,
-                                                  "interval_s": 0.5, "guardrails": {"max_replicas": 2}},
-                     headers=api.admin)
+    ca, cert, key = make_tls(tmp_path)
+    (tmp_path / "token").write_text("sa-token\n")
+    with FakeKube(token="sa-token", tls=(cert, key)) as cluster, FakeKube() as stats:
+        cluster.observe_after = 0.2  # the controller sees each new spec 0.2 s late: readiness waits for it
+        target = {"kind": "kubernetes", "host": cluster.url, "stats_url": stats.url, "ca_cert": ca}
+        body = {"model_id": model, "mode": "active", "target": target, "interval_s": 0.5,
+                "guardrails": {"max_replicas": 2}}
+        refused = api.post("/api/v1/autoscalers", json=body, headers=api.admin)  # no token configured
+        assert refused.status_code == 503 and "401" in refused.json()["detail"], refused.text
+        monkeypatch.setattr(api.services.settings, "kube_token_file", tmp_path / "token")
+        r = api.post("/api/v1/autoscalers", json=body, headers=api.admin)
         assert r.status_code == 201, r.text
         aid = r.json()["autoscaler_id"]
         assert r.json()["target"]["namespace"] == "edge" and "seed" not in r.json()["target"]
         wait(lambda: api.get(f"/api/v1/autoscalers/{aid}", headers=api.read).json()["summary"]["decisions"] >= 3, 60)
         stopped = api.post(f"/api/v1/autoscalers/{aid}/stop", headers=api.admin).json()
         rows = api.get(f"/api/v1/autoscalers/{aid}/decisions", headers=api.read).json()["decisions"]
+        stored = api.services.store.autoscalers.get(__import__("bson").ObjectId(aid))
+    assert stopped["status"] == "stopped" and stopped["error"] is None
     assert stopped["summary"]["hpa_cost_so_far"] == 0 and stopped["summary"]["saving"] is None
     assert all(max(x["applied_replicas"]) <= 2 and x["hpa_outcome"] is None for x in rows)
     last = rows[-1]["applied_replicas"]
     scaled = [(path.rsplit("/", 2)[-2], body["spec"]["replicas"]) for m, path, body in cluster.requests if m == "PATCH"]
     assert scaled[-4:] == [(f"server-bs{j + 1}", last[j]) for j in range(4)]  # what it applied, it patched
+    assert "sa-token" not in str(stored) and "sa-token" not in r.text  # the token stays in the platform's config
 
 
 def test_a_dropped_call_is_retried_and_a_refusal_fails_the_autoscaler_naming_the_call(served):
