@@ -55,6 +55,33 @@ class KubernetesBackendError(RuntimeError):
         self.retryable = retryable
 
 
+def kube_configured() -> bool:
+    """Whether this process has a cluster to talk to: it runs in a pod (``KUBERNETES_SERVICE_HOST``) or
+    a kube config file exists (``KUBECONFIG``, default ``~/.kube/config``)."""
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+        return True
+    path = os.environ.get("KUBECONFIG") or os.path.join(os.path.expanduser("~"), ".kube", "config")
+    return os.path.exists(path)
+
+
+def default_api_client():
+    """An ``ApiClient`` from the in-cluster service account (in a pod) or the kube config file, with
+    whatever credentials it names, leaving the client library's global default untouched: the one way
+    the platform reaches a cluster without an explicit ``host`` (the live backend, ``/metrics``,
+    ``/health``). ``KubernetesBackendError`` naming why when neither loads."""
+    from kubernetes import client, config
+
+    cfg = client.Configuration()
+    try:
+        if os.environ.get("KUBERNETES_SERVICE_HOST"):
+            config.load_incluster_config(client_configuration=cfg)
+        else:
+            config.load_kube_config(config_file=os.environ.get("KUBECONFIG") or None, client_configuration=cfg)
+    except Exception as exc:
+        raise KubernetesBackendError(f"no Kubernetes configuration: {exc}") from None
+    return client.ApiClient(cfg)
+
+
 @dataclass
 class KubeConfig:
     """Where and how to reach the cluster (defaults from ``LWMECPS_KUBE_*`` environment variables)."""
@@ -107,7 +134,7 @@ class LiveCluster:
         self.apps = client.AppsV1Api(self._client)
 
     def _make_client(self):
-        from kubernetes import client, config
+        from kubernetes import client
 
         if self.config.host:
             c = self.config
@@ -126,14 +153,7 @@ class LiveCluster:
             cfg.verify_ssl = c.verify_ssl
             cfg.ssl_ca_cert, cfg.cert_file, cfg.key_file = c.ca_cert, c.client_cert, c.client_key
             return client.ApiClient(cfg)
-        try:
-            if os.environ.get("KUBERNETES_SERVICE_HOST"):
-                config.load_incluster_config()
-            else:
-                config.load_kube_config()
-        except Exception as exc:
-            raise KubernetesBackendError(f"no Kubernetes configuration: {exc}") from None
-        return client.ApiClient()
+        return default_api_client()
 
     def _call(self, what: str, fn, *args, **kwargs):
         from kubernetes.client.exceptions import ApiException

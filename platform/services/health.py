@@ -1,24 +1,20 @@
 """System health: each component checked for real."""
 from __future__ import annotations
 
-import os
 import time
 from importlib import metadata
-from pathlib import Path
 
 from ..settings import Settings
 from ..store import Store
 from ..tracking import wandb_health
+from .durations import duration
 
 STARTED = time.monotonic()
 
 
 def uptime() -> str:
-    """Uptime as the spec shows it: ``"24h"``, or ``"5m"`` / ``"42s"`` below an hour."""
-    s = int(time.monotonic() - STARTED)
-    if s >= 3600:
-        return f"{s // 3600}h"
-    return f"{s // 60}m" if s >= 60 else f"{s}s"
+    """Uptime as the spec shows it: its largest whole unit, ``"24h"``, ``"5m"``, ``"42s"``."""
+    return duration(time.monotonic() - STARTED, parts=1)
 
 
 def version() -> str:
@@ -30,15 +26,14 @@ def version() -> str:
 
 def kubernetes_status() -> str:
     """``not_configured`` without a kube config; else whether the API server answers."""
-    in_cluster = os.environ.get("KUBERNETES_SERVICE_HOST")
-    config = Path(os.environ.get("KUBECONFIG", Path.home() / ".kube" / "config"))
-    if not in_cluster and not config.exists():
+    from lwmecps.envs.kubernetes import default_api_client, kube_configured
+
+    if not kube_configured():
         return "not_configured"
     try:
-        from kubernetes import client, config as kconfig
+        from kubernetes import client
 
-        kconfig.load_incluster_config() if in_cluster else kconfig.load_kube_config(str(config))
-        client.VersionApi().get_code(_request_timeout=3)
+        client.VersionApi(default_api_client()).get_code(_request_timeout=3)
         return "healthy"
     except Exception as exc:
         return f"unhealthy: {type(exc).__name__}"

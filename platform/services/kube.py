@@ -1,20 +1,17 @@
 """What ``/metrics`` reports about a live Kubernetes cluster (only called when a kube config exists)."""
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from ..serving.quantities import QuantityError, parse_cpu, parse_memory
 
 
 def _api():
-    from kubernetes import client, config
+    from kubernetes import client
 
-    if os.environ.get("KUBERNETES_SERVICE_HOST"):
-        config.load_incluster_config()
-    else:
-        config.load_kube_config(os.environ.get("KUBECONFIG") or None)
-    return client.CoreV1Api()
+    from lwmecps.envs.kubernetes import default_api_client
+
+    return client.CoreV1Api(default_api_client())
 
 
 def _sum(quantities: list[str], parse) -> float:

@@ -7,20 +7,9 @@ from ..serving.series import bucket, parse_window
 from ..settings import Settings
 from ..store import ACTIVE, Store, as_utc
 from ..store.samples import SYSTEM
+from .durations import duration
 from .health import kubernetes_status
 from .models import ModelService
-
-
-def duration(seconds: float) -> str:
-    """``"2h"``, ``"5m 3s"``, ``"42s"``: the spec's style for durations."""
-    s = int(round(seconds))
-    if s >= 3600:
-        h, m = divmod(s // 60, 60)
-        return f"{h}h" if m == 0 else f"{h}h {m}m"
-    if s >= 60:
-        m, r = divmod(s, 60)
-        return f"{m}m" if r == 0 else f"{m}m {r}s"
-    return f"{s}s"
 
 
 class MetricsService:
