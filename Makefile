@@ -11,15 +11,16 @@ PYTEST_ARGS ?=
 
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: install test up bench fuzz clean
+.PHONY: install test up bench fuzz lock clean
 
 # Dependencies: torch first (the CPU build on disk; an unpinned torch pulls a multi-GB CUDA build),
 # then the project with ray[rllib,serve,tune,default]==2.60.0 and the test tools.
-$(DEPS): pyproject.toml
+# Every version comes from constraints.txt (what the tests last passed with; `make lock` rewrites it).
+$(DEPS): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip setuptools wheel
-	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -e '.[test]' --config-settings editable_mode=strict
+	$(PIP) install -q torch==2.13.0 -c constraints.txt
+	$(PIP) install -q -e '.[test]' -c constraints.txt --config-settings editable_mode=strict
 	touch $@
 
 # The strict editable install is a link tree: a new module needs the install re-run.
@@ -41,6 +42,11 @@ bench: install
 
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(VENV)/bin/python -m pytest tests/serve/test_fuzz.py
+
+# Pin what .venv has now (after a change of pyproject.toml and a green `make test`).
+lock: install
+	{ sed -n '1,2p' constraints.txt; $(PIP) freeze --exclude-editable | grep -iv '^lwmecps' | sed 's/+cpu$$//'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 clean:
 	rm -rf build *.egg-info .pytest_cache
