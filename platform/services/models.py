@@ -7,6 +7,7 @@ from typing import Any
 from lwmecps.envs.simulator import OBS_PER_NODE
 
 from ..serving.deployer import Deployer, app_name
+from ..store.deployment_state import can_move, is_live, state_of
 from ..serving.quantities import QuantityError, parse_cpu, parse_memory
 from ..settings import Settings
 from ..store import MODEL_STATUSES, Store, parse_id
@@ -35,7 +36,7 @@ class ModelService:
 
     def archive(self, model_id: str) -> dict[str, Any]:
         model = self.get(model_id)
-        if self._serving(model):
+        if is_live(model):
             raise Conflict(f"model {model_id} is deployed; undeploy it first")
         moved = self.store.models.transition(model["_id"], ("trained",), "archived")
         if moved is None:
@@ -44,9 +45,9 @@ class ModelService:
 
     def delete(self, model_id: str) -> None:
         model = self.get(model_id)
-        if self._serving(model):
+        if is_live(model):
             raise Conflict(f"model {model_id} is deployed; undeploy it first")
-        if (model.get("deployment") or {}).get("state") == "stopping":
+        if state_of(model) == "stopping":
             raise Conflict(f"model {model_id} is being undeployed; delete it once deployment.state is stopped")
         if not self.store.models.delete(model["_id"], ("deployed",)):
             raise Conflict(self._why_not(model_id, "deleted"))
@@ -69,7 +70,7 @@ class ModelService:
             raise Invalid(str(exc)) from None
         if model["status"] == "archived":
             raise Conflict(f"model {model_id} is archived; archived models cannot be deployed")
-        if (model.get("deployment") or {}).get("state") == "stopping":
+        if not can_move(model, "deploying"):  # stopping
             raise Conflict(f"model {model_id} is being undeployed; deploy it again once deployment.state is stopped")
         self.deployer.check_fits(model_id, replicas, cpu, memory)
         deployment = {"name": app_name(model_id), "namespace": app_name(model_id), "replicas": replicas,
@@ -94,10 +95,9 @@ class ModelService:
         """``trained`` at once with ``deployment.state`` ``stopping`` (it no longer takes predicts); the
         application is deleted in the background, then the state is ``stopped``."""
         model = self.get(model_id)
-        state = (model.get("deployment") or {}).get("state")
-        if state == "stopping":
+        if state_of(model) == "stopping":
             raise Conflict(f"model {model_id} is being undeployed already")
-        if state not in ("deploying", "running", "failed"):
+        if not can_move(model, "stopping"):
             raise Conflict(f"model {model_id} is not deployed")
         self.deployer.require_serve()
         moved = self.store.models.transition(model["_id"], ("trained", "deployed"), "trained",
@@ -109,7 +109,7 @@ class ModelService:
 
     def predict(self, model_id: str, observation: list[float]) -> dict[str, Any]:
         model = self.get(model_id)
-        state = (model.get("deployment") or {}).get("state")
+        state = state_of(model)
         if model["status"] != "deployed":  # (a rolling update keeps it deployed: its replicas serve)
             detail = f"; deployment is {state}" if state else ""
             raise Conflict(f"model {model_id} is not serving (status {model['status']}{detail}); deploy it first")
@@ -130,10 +130,6 @@ class ModelService:
         return {"model_id": model_id, "action": action, "replicas_per_node": dict(zip(nodes, action))}
 
     # -- helpers --------------------------------------------------------------------------------
-    @staticmethod
-    def _serving(model: dict[str, Any]) -> bool:
-        return (model.get("deployment") or {}).get("state") in ("deploying", "running")
-
     def _why_not(self, model_id: str, what: str) -> str:
         current = self.store.models.get(parse_id(model_id, "model_id"))
         status = current["status"] if current else "deleted"

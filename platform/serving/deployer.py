@@ -21,6 +21,7 @@ from ..services.errors import Conflict, Unavailable
 from ..settings import Settings
 from ..store import Store, parse_id
 from ..store.tasks import now
+from ..store.deployment_state import is_live, state_of
 
 log = logging.getLogger("lwmecps.serving")
 APP_PREFIX = "policy-"
@@ -65,9 +66,9 @@ class Deployer:
 
     def _current_usage(self, model_id: str) -> tuple[float, float]:
         doc = self.store.models.get(parse_id(model_id, "model_id"))
-        dep = (doc or {}).get("deployment") or {}
-        if dep.get("state") not in ("deploying", "running"):
+        if not is_live(doc):
             return 0.0, 0.0
+        dep = doc["deployment"]
         return (dep["replicas"] * dep["cpu_cores"] * self.settings.policy_cpu_scale,
                 float(dep["replicas"] * dep["memory_bytes"]))
 
@@ -84,7 +85,8 @@ class Deployer:
             num_replicas=replicas,
             ray_actor_options={"num_cpus": cpu * self.settings.policy_cpu_scale, "memory": memory},
         ).bind(model_id, model["checkpoint"], cpu, memory, self.settings)
-        # serve.run waits for RUNNING; the API must answer now, so the non-waiting variant
+        # the API answers now and the watcher waits for RUNNING: Serve 2.60 has no public call that submits
+        # without waiting (serve.run's `blocking` is about looping after it; it always waits for RUNNING)
         serve._run(app, name=name, route_prefix=None, _blocking=False)
         threading.Thread(target=self._watch, args=(model_id, time.monotonic()), daemon=True,
                          name=f"watch-{name}").start()
@@ -141,7 +143,7 @@ class Deployer:
         reason = f"not healthy within {self.settings.deploy_timeout_s:g} s"
         while time.monotonic() - started < self.settings.deploy_timeout_s:
             doc = self.store.models.get(oid)
-            if doc is None or (doc.get("deployment") or {}).get("state") != "deploying":
+            if state_of(doc) != "deploying":
                 return  # undeployed, redeployed or deleted meanwhile: that call's watcher decides
             app = serve.status().applications.get(name)
             if app is not None and app.status == "RUNNING":

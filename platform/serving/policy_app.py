@@ -36,7 +36,7 @@ class PolicyServer:
         return [int(a) for a in np.asarray(action).ravel()]
 
     def check_health(self) -> None:
-        if self.recorder._thread is None or not self.recorder._thread.is_alive():
+        if not self.recorder.alive():
             raise RuntimeError("the sample recorder stopped")
 
     def __del__(self):

@@ -68,6 +68,10 @@ class SampleRecorder:
         while not self._stop.wait(self.flush_s):
             self.flush()
 
+    def alive(self) -> bool:
+        """Whether the background flusher still runs (the replica's health check)."""
+        return self._thread.is_alive()
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)

@@ -10,6 +10,7 @@ from bson import ObjectId
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.database import Database
 
+from .deployment_state import LIVE
 from .tasks import now
 
 MODEL_STATUSES = ("trained", "deployed", "archived")
@@ -69,7 +70,7 @@ class ModelRepository:
 
     def with_deployment(self) -> list[dict[str, Any]]:
         """Models that have (or are getting) a served application."""
-        return list(self.models.find({"deployment.state": {"$in": ["deploying", "running"]}}))
+        return list(self.models.find({"deployment.state": {"$in": list(LIVE)}}))
 
     def delete(self, model_id: ObjectId, unless_statuses: tuple[str, ...]) -> bool:
         """Delete the model unless it is in one of ``unless_statuses``; True when deleted."""

@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
+from lwmecps.platform.store.deployment_state import DeploymentState
+
 from .schemas import UTCDateTime
 
 ModelStatus = Literal["trained", "deployed", "archived"]
@@ -29,7 +31,8 @@ class DeploymentInfo(BaseModel):
     replicas: int
     resources: dict[str, str] | None = None
     strategy: str | None = None
-    state: str | None = Field(None, description="deploying | running | failed | stopping | stopped")
+    state: DeploymentState | None = Field(None, description="deploying | running | failed | stopping | stopped "
+                                           "(lwmecps.platform.store.deployment_state)")
     error: str | None = None
 
 
