@@ -9,7 +9,7 @@ and ``autoscaler_id`` are hex strings.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -18,7 +18,8 @@ from pymongo.database import Database
 from .client import as_utc
 from .tasks import now
 
-AUTOSCALER_STATUSES = ("running", "stopped", "failed")
+AutoscalerStatus = Literal["running", "stopped", "failed"]  # the API's too
+AUTOSCALER_STATUSES: tuple[str, ...] = AutoscalerStatus.__args__
 
 
 class AutoscalerRepository:

@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from bson import ObjectId
 from pymongo import DESCENDING, ReturnDocument
@@ -13,7 +13,8 @@ from pymongo.database import Database
 from .deployment_state import LIVE
 from .tasks import now
 
-MODEL_STATUSES = ("trained", "deployed", "archived")
+ModelStatus = Literal["trained", "deployed", "archived"]  # the API's too
+MODEL_STATUSES: tuple[str, ...] = ModelStatus.__args__
 
 
 class ModelRepository:

@@ -1,12 +1,14 @@
 """Repository of sweeps started through the API (collection ``sweeps``)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from bson import ObjectId
 from pymongo.database import Database
 
 from .tasks import now
+
+SweepStatus = Literal["running", "completed", "failed"]  # the API's too: running -> completed | failed
 
 
 class SweepRepository:

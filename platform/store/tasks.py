@@ -10,16 +10,17 @@ completion has exactly one winner.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-ACTIVE = ("created", "queued", "running")
-FINISHED = ("completed", "failed", "cancelled")
-STATUSES = ACTIVE + FINISHED
+TaskStatus = Literal["created", "queued", "running", "completed", "failed", "cancelled"]  # the API's too
+STATUSES: tuple[str, ...] = TaskStatus.__args__
+ACTIVE = STATUSES[:3]  # created, queued, running
+FINISHED = STATUSES[3:]  # completed, failed, cancelled
 
 
 def now() -> datetime:

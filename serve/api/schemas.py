@@ -7,12 +7,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
 from lwmecps.platform.store import as_utc
+from lwmecps.platform.store.tasks import TaskStatus
 
 #: every timestamp the API returns: ISO 8601 in UTC with ``Z`` (the store may give a naive datetime or,
 #: after a ``$set`` on nx-27017, an ISO string without a zone: both mean UTC)
 UTCDateTime = Annotated[datetime, BeforeValidator(as_utc)]
 
-TaskStatus = Literal["created", "queued", "running", "completed", "failed", "cancelled"]
 
 
 class TrainingCreate(BaseModel):

@@ -6,10 +6,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from lwmecps.platform.store.deployment_state import DeploymentState
+from lwmecps.platform.store.models import ModelStatus
 
 from .schemas import UTCDateTime
 
-ModelStatus = Literal["trained", "deployed", "archived"]
 
 
 class ModelMetricsSummary(BaseModel):

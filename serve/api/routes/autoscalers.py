@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Stric
 from lwmecps.platform.autoscaling.summary import summary
 from lwmecps.platform.services.autoscalers import MAX_DECISIONS
 from lwmecps.platform.store import AUTOSCALER_STATUSES, as_utc
+from lwmecps.platform.store.autoscalers import AutoscalerStatus
 
 from ..deps import AdminRole, ReadRole, ServicesDep
 from ..schemas import UTCDateTime
@@ -84,7 +85,7 @@ class AutoscalerOut(BaseModel):
     autoscaler_id: str
     name: str | None
     model_id: str
-    status: Literal["running", "stopped", "failed"]
+    status: AutoscalerStatus
     mode: str
     interval_s: float
     target: dict[str, Any]

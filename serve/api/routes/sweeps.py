@@ -6,6 +6,8 @@ from typing import Any, Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from lwmecps.platform.store.sweeps import SweepStatus
+
 from ..deps import AdminRole, ReadRole, ServicesDep
 from ..schemas import UTCDateTime
 
@@ -31,7 +33,7 @@ class SweepCreate(BaseModel):
 
 class SweepOut(BaseModel):
     sweep_id: str
-    status: Literal["running", "completed", "failed"]
+    status: SweepStatus
     model_type: str
     group_id: str
     param_space: dict[str, Any]
