@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .ray_here import ensure
 from .training.registry import ParameterError, build_config, get_model_type, rllib_keys
 
 SPACES = ("loguniform", "uniform", "choice", "grid")
@@ -127,7 +128,6 @@ def sweep(model_type: str, param_space: dict[str, Any], group="profile-a", num_s
           log: Callable[[str], None] | None = None) -> SweepResult:
     """Run the sweep on the connected Ray cluster (``ray.init`` first, or one is started); ``group``:
     a shipped group's name or a loaded ``WorkloadGroup``."""
-    import ray
     from ray import tune
     from ray.tune import CheckpointConfig, RunConfig, TuneConfig
 
@@ -148,8 +148,7 @@ def sweep(model_type: str, param_space: dict[str, Any], group="profile-a", num_s
     mt, space = tune_param_space(model_type, param_space, workload, seed, footprint=footprint,
                                  label=f"sweep-{model_type}-{group}")
     algo_cls = build_config(model_type, {}, workload).algo_class
-    if not ray.is_initialized():
-        ray.init(log_to_driver=False)
+    ensure(log_to_driver=False)
     register()
     storage = storage_path or tempfile.mkdtemp(prefix="lwmecps-sweep-")
     tuner = tune.Tuner(

@@ -8,6 +8,7 @@ from lwmecps.envs import ShapeMismatch, UnknownGroupError, check_same_shape
 from lwmecps.envs.kubernetes import KubernetesBackendError
 
 from ..autoscaling.guardrails import Guardrails
+from ..ray_here import require
 from ..autoscaling.summary import summary
 from ..autoscaling.loop import MODES
 from ..serving.series import parse_time
@@ -71,10 +72,7 @@ class AutoscalerService:
         key = target_key(target)
         if body["mode"] == "active" and (other := self.store.autoscalers.active_on(key)) is not None:
             raise Conflict(f"autoscaler {other['_id']} is already active on {key}; stop it or use mode 'shadow'")
-        import ray
-
-        if not ray.is_initialized():
-            raise Unavailable("Ray is not running in this process: autoscalers need `lwmecps up`")
+        require("autoscalers")
         from ..autoscaling.actor import start_actor
 
         doc = self.store.autoscalers.create({

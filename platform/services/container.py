@@ -14,9 +14,9 @@ from .tasks import TaskService
 
 
 def _scheduler():
-    import ray
+    from ..ray_here import connected
 
-    if not ray.is_initialized():  # the API served without Ray (tests, the direct-uvicorn benchmark)
+    if not connected():  # the API served without Ray (tests, the direct-uvicorn benchmark)
         return None  # ray.get_actor would start a Ray instance of its own
     from ..training.scheduler import find_scheduler
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from importlib import metadata
 
+from ..ray_here import connected
 from ..settings import Settings
 from ..store import Store
 from ..tracking import wandb_health
@@ -43,7 +44,7 @@ def ray_status() -> str:
     try:
         import ray
 
-        if not ray.is_initialized():
+        if not connected():
             return "unhealthy: not connected"
         return "healthy" if ray.cluster_resources().get("CPU", 0) > 0 else "unhealthy: no CPUs"
     except Exception as exc:

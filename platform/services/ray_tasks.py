@@ -10,7 +10,9 @@ def run_task(fn: Callable[..., Any], *args: Any, num_cpus: float, timeout_s: flo
     cancelled) after ``timeout_s``."""
     import ray
 
-    if not ray.is_initialized():
+    from ..ray_here import connected
+
+    if not connected():
         return fn(*args)
     ref = ray.remote(num_cpus=num_cpus, max_retries=0)(fn).remote(*args)
     try:

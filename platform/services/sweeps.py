@@ -7,10 +7,11 @@ from typing import Any
 
 from lwmecps.envs import UnknownGroupError
 
+from ..ray_here import require
 from ..settings import Settings
 from ..store import Store, parse_id
 from ..training.registry import ParameterError
-from .errors import Invalid, NotFound, Unavailable
+from .errors import Invalid, NotFound
 from .groups import resolve_group
 
 log = logging.getLogger("lwmecps.sweeps")
@@ -62,10 +63,9 @@ class SweepService:
         short = resources.cluster_shortfall(footprint)
         if short is not None:
             raise Invalid(f"each trial: {short}")
+        require("sweeps")
         import ray
 
-        if not ray.is_initialized():
-            raise Unavailable("Ray is not running in this process: sweeps need `lwmecps up`")
         doc = self.store.sweeps.create(dict(body))
         ray.remote(num_cpus=0, max_retries=0)(_run_sweep).remote(str(doc["_id"]), dict(body), self.settings)
         return doc

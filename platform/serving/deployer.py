@@ -17,7 +17,8 @@ import threading
 import time
 from typing import Any
 
-from ..services.errors import Conflict, Unavailable
+from ..ray_here import require
+from ..services.errors import Conflict
 from ..settings import Settings
 from ..store import Store, parse_id
 from ..store.tasks import now
@@ -32,11 +33,9 @@ def app_name(model_id: str) -> str:
 
 
 def _serve():
-    import ray
     from ray import serve
 
-    if not ray.is_initialized():
-        raise Unavailable("Ray is not running in this process: served policies need `lwmecps up`")
+    require("served policies")
     return serve
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..algorithms.inference import save_checkpoint
+from ..ray_here import ensure
 from .loop import train_episodes
 
 
@@ -25,12 +26,9 @@ def train_local(model_type: str, group, episodes: int, out: Path, seed: int = 0,
 
     build_config(model_type, params, group, seed=seed)  # validates before Ray starts
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    started = False
-    if not ray.is_initialized():
-        ray.init(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False,
-                 logging_level="ERROR", _temp_dir=None if os.environ.get("RAY_ADDRESS") else os.environ.get(
-                     "RAY_TMPDIR") or tempfile.mkdtemp(prefix="ray", dir="/tmp"))
-        started = True
+    started = ensure(address=os.environ.get("RAY_ADDRESS"), include_dashboard=False, log_to_driver=False,
+                     logging_level="ERROR", _temp_dir=None if os.environ.get("RAY_ADDRESS") else os.environ.get(
+                         "RAY_TMPDIR") or tempfile.mkdtemp(prefix="ray", dir="/tmp"))
     try:
         register()
         _redirect_trainable_logs(out / "logs")

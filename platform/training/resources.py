@@ -170,6 +170,8 @@ def cluster_cpus() -> tuple[float, float] | None:
     """``(total, free)`` CPUs of the Ray cluster this process is connected to (``None``: no Ray here)."""
     import ray
 
-    if not ray.is_initialized():
+    from ..ray_here import connected
+
+    if not connected():
         return None
     return float(ray.cluster_resources().get("CPU", 0.0)), float(ray.available_resources().get("CPU", 0.0))

@@ -1,5 +1,4 @@
 """The cluster model's behaviour (DESIGN §4): queueing, timeouts, failover, capacity, dynamics."""
-import math
 
 import numpy as np
 import pytest
