@@ -12,9 +12,16 @@ from typing_extensions import Self
 from ray.rllib.algorithms.algorithm_config import NotProvided
 from ray.rllib.algorithms.sac import SAC, SACConfig
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+from ray.rllib.utils.annotations import override
 
 
 class TD3Config(SACConfig):
+    """TD3's settings on top of SAC's (replay, ``tau``, learning rates, ``training_intensity``).
+
+    SAC's entropy keys (``initial_alpha``, ``target_entropy``, ``alpha_lr``) do nothing here: TD3's
+    actor is deterministic and explores by ``exploration_noise``.
+    """
+
     def __init__(self, algo_class=None):
         super().__init__(algo_class=algo_class or TD3)
         self.policy_delay = 2
@@ -26,14 +33,43 @@ class TD3Config(SACConfig):
         self.target_network_update_freq = 0
         self.replay_buffer_config = {"type": "EpisodeReplayBuffer", "capacity": 100_000}
 
-    def training(self, *, policy_delay=NotProvided, target_noise=NotProvided, target_noise_clip=NotProvided,
-                 exploration_noise=NotProvided, **kwargs) -> Self:
+    @override(SACConfig)
+    def training(self, *, policy_delay: int | None = NotProvided, target_noise: float | None = NotProvided,
+                 target_noise_clip: float | None = NotProvided, exploration_noise: float | None = NotProvided,
+                 **kwargs) -> Self:
+        """Sets the training related configuration.
+
+        Args:
+            policy_delay: Critic updates per actor update; the target actor and target critics move
+                (Polyak, ``tau``) only on those actor updates.
+            target_noise: Sigma of the Gaussian added to the target actor's action in the critic
+                target (target policy smoothing), in action units ([-1, 1]).
+            target_noise_clip: That noise is clipped to [-c, c].
+            exploration_noise: Sigma of the Gaussian added to the actor's action while sampling.
+            **kwargs: SAC's (and DQN's, AlgorithmConfig's) training arguments.
+
+        Returns:
+            This updated AlgorithmConfig object.
+        """
         super().training(**kwargs)
-        for key, value in (("policy_delay", policy_delay), ("target_noise", target_noise),
-                           ("target_noise_clip", target_noise_clip), ("exploration_noise", exploration_noise)):
-            if value is not NotProvided:
-                setattr(self, key, value)
+        if policy_delay is not NotProvided:
+            self.policy_delay = policy_delay
+        if target_noise is not NotProvided:
+            self.target_noise = target_noise
+        if target_noise_clip is not NotProvided:
+            self.target_noise_clip = target_noise_clip
+        if exploration_noise is not NotProvided:
+            self.exploration_noise = exploration_noise
         return self
+
+    @override(SACConfig)
+    def validate(self) -> None:
+        super().validate()
+        if not isinstance(self.policy_delay, int) or self.policy_delay < 1:
+            self._value_error(f"`policy_delay` ({self.policy_delay}) must be an integer >= 1")
+        for key in ("target_noise", "target_noise_clip", "exploration_noise"):
+            if getattr(self, key) < 0:
+                self._value_error(f"`{key}` ({getattr(self, key)}) must be >= 0")
 
     def get_default_rl_module_spec(self) -> RLModuleSpec:
         from .td3_rl_module import TD3TorchRLModule
@@ -41,8 +77,10 @@ class TD3Config(SACConfig):
         return RLModuleSpec(module_class=TD3TorchRLModule)
 
     @property
+    @override(SACConfig)
     def _model_config_auto_includes(self):
-        return {"exploration_noise": self.exploration_noise}
+        # the module samples with the exploration noise; SAC's own keys (twin_q) ride along unused
+        return super()._model_config_auto_includes | {"exploration_noise": self.exploration_noise}
 
     def get_default_learner_class(self):
         from .td3_learner import TD3TorchLearner

@@ -15,6 +15,8 @@ import torch
 from ray.rllib.algorithms.dqn.dqn_learner import DQNLearner
 from ray.rllib.core import ALL_MODULES
 from ray.rllib.core.columns import Columns
+from ray.rllib.algorithms.sac.sac_learner import QF_LOSS_KEY
+from ray.rllib.core.learner.learner import POLICY_LOSS_KEY
 from ray.rllib.core.learner.torch.torch_learner import TorchLearner
 from ray.rllib.core.learner.utils import update_target_network
 from ray.rllib.utils.metrics import NUM_TARGET_UPDATES
@@ -58,8 +60,9 @@ class TD3TorchLearner(DQNLearner, TorchLearner):
         a_loss = actor_loss(m.actor, m.q1, obs)
         self._temp_losses[(module_id, "critic_loss")] = c_loss
         self._temp_losses[(module_id, "actor_loss")] = a_loss
-        self.metrics.log_value((module_id, "critic_loss"), c_loss.item(), window=1)
-        self.metrics.log_value((module_id, "actor_loss"), a_loss.item(), window=1)
+        # RLlib's keys, as SAC reports them: the critics' loss and the actor's
+        self.metrics.log_value((module_id, QF_LOSS_KEY), c_loss.item(), window=1)
+        self.metrics.log_value((module_id, POLICY_LOSS_KEY), a_loss.item(), window=1)
         return c_loss + a_loss
 
     def compute_gradients(self, loss_per_module, **kwargs):

@@ -122,3 +122,16 @@ def test_targets_follow_gradient_steps_not_update_calls():
     learner = build_td3_learner(policy_delay=2)
     results = learner.update(batch=fixed_batch(16), minibatch_size=4, timesteps={})
     assert results[DEFAULT_MODULE_ID][NUM_TARGET_UPDATES].peek() == 2  # target updates in this call
+
+
+def test_td3_config_is_shaped_like_rllibs():
+    """``training()`` takes TD3's own keys beside SAC's; ``validate()`` refuses what TD3 cannot run."""
+    from lwmecps.platform.algorithms.td3 import TD3Config
+
+    config = TD3Config().training(policy_delay=3, target_noise=0.1, exploration_noise=0.3, tau=0.01)
+    assert (config.policy_delay, config.target_noise, config.exploration_noise, config.tau) == (3, 0.1, 0.3, 0.01)
+    includes = config._model_config_auto_includes
+    assert includes["exploration_noise"] == 0.3 and "twin_q" in includes  # merged with SAC's, not replacing them
+    for bad in ({"policy_delay": 0}, {"exploration_noise": -0.1}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            TD3Config().environment("CartPole-v1").training(**bad).validate()
