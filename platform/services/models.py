@@ -11,7 +11,7 @@ from ..store.deployment_state import can_move, is_live, state_of
 from ..serving.quantities import QuantityError, parse_cpu, parse_memory
 from ..settings import Settings
 from ..store import MODEL_STATUSES, Store, parse_id
-from ..store.tasks import now
+from ..store.common import now
 from .groups import resolve_group
 from .errors import Conflict, Invalid, NotFound, Unavailable
 

@@ -9,7 +9,7 @@ from lwmecps.envs import ShapeMismatch, UnknownGroupError, as_group, check_same_
 
 from ..settings import Settings
 from ..store import Store
-from ..store.tasks import now
+from ..store.common import now
 from ..tracking import start_run
 from .errors import BadRequest, Failed, NotFound
 from .groups import resolve_group

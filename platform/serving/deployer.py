@@ -21,7 +21,7 @@ from ..ray_here import require
 from ..services.errors import Conflict
 from ..settings import Settings
 from ..store import Store, parse_id
-from ..store.tasks import now
+from ..store.common import now
 from ..store.deployment_state import is_live, state_of
 
 log = logging.getLogger("lwmecps.serving")

@@ -16,7 +16,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 
 from .client import as_utc
-from .tasks import now
+from .common import move, now, page
 
 AutoscalerStatus = Literal["running", "stopped", "failed"]  # the API's too
 AUTOSCALER_STATUSES: tuple[str, ...] = AutoscalerStatus.__args__
@@ -39,8 +39,7 @@ class AutoscalerRepository:
 
     def list(self, status: str | None, skip: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         query = {} if status is None else {"status": status}
-        total = self.autoscalers.count_documents(query)
-        docs = self.autoscalers.find(query).sort([("created_at", -1), ("_id", -1)]).skip(skip).limit(limit)
+        docs, total = page(self.autoscalers, query, skip, limit)
         return list(docs), total
 
     def running(self) -> list[dict[str, Any]]:
@@ -52,9 +51,7 @@ class AutoscalerRepository:
 
     def finish(self, autoscaler_id: ObjectId, status: str, **fields: Any) -> dict[str, Any] | None:
         """``running`` -> ``status``; the new document, or None when it was not running."""
-        return self.autoscalers.find_one_and_update(
-            {"_id": autoscaler_id, "status": "running"}, {"$set": {"status": status, "updated_at": now(), **fields}},
-            return_document=ReturnDocument.AFTER)
+        return move(self.autoscalers, autoscaler_id, ("running",), status, **fields)
 
     def delete(self, autoscaler_id: ObjectId) -> None:
         """An autoscaler that never started (and so has no decisions)."""

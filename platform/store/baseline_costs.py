@@ -18,7 +18,7 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from .tasks import now
+from .common import now
 
 FIELDS = ("group", "group_fingerprint", "env_fingerprint", "train_group_fingerprint", "baseline", "sample_size",
           "seed", "cost")

@@ -24,7 +24,7 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from .tasks import now
+from .common import now
 
 CHUNK_BYTES = 1 << 20
 

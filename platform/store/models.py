@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from bson import ObjectId
-from pymongo import DESCENDING, ReturnDocument
+from pymongo import ReturnDocument
 from pymongo.database import Database
 
 from .deployment_state import LIVE
-from .tasks import now
+from .common import move, now, page
 
 ModelStatus = Literal["trained", "deployed", "archived"]  # the API's too
 MODEL_STATUSES: tuple[str, ...] = ModelStatus.__args__
@@ -35,9 +35,7 @@ class ModelRepository:
 
     def list(self, status: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
         query = {"status": status} if status else {}
-        total = self.models.count_documents(query)
-        docs = self.models.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)]).skip(skip).limit(limit)
-        return list(docs), total
+        return page(self.models, query, skip, limit)
 
     def count(self) -> int:
         return self.models.count_documents({})
@@ -49,11 +47,7 @@ class ModelRepository:
     def transition(self, model_id: ObjectId, from_statuses: tuple[str, ...], to_status: str,
                    **fields: Any) -> dict[str, Any] | None:
         """Move to ``to_status`` if the model is in one of ``from_statuses``; the new doc or None."""
-        return self.models.find_one_and_update(
-            {"_id": model_id, "status": {"$in": list(from_statuses)}},
-            {"$set": {"status": to_status, "updated_at": now(), **fields}},
-            return_document=ReturnDocument.AFTER,
-        )
+        return move(self.models, model_id, from_statuses, to_status, **fields)
 
     def update(self, model_id: ObjectId, **fields: Any) -> dict[str, Any] | None:
         return self.models.find_one_and_update({"_id": model_id}, {"$set": {**fields, "updated_at": now()}},

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import DESCENDING
 from pymongo.database import Database
+
+from .common import page
 
 
 class ReconciliationRepository:
@@ -20,8 +21,4 @@ class ReconciliationRepository:
         return doc
 
     def by_task(self, task_id: str, skip: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-        query = {"task_id": task_id}
-        total = self.reconciliations.count_documents(query)
-        docs = (self.reconciliations.find(query).sort([("timestamp", DESCENDING), ("_id", DESCENDING)])
-                .skip(skip).limit(limit))
-        return list(docs), total
+        return page(self.reconciliations, {"task_id": task_id}, skip, limit, newest="timestamp")

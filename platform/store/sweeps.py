@@ -6,7 +6,7 @@ from typing import Any, Literal
 from bson import ObjectId
 from pymongo.database import Database
 
-from .tasks import now
+from .common import move, now
 
 SweepStatus = Literal["running", "completed", "failed"]  # the API's too: running -> completed | failed
 
@@ -30,5 +30,4 @@ class SweepRepository:
         return self.sweeps.count_documents({"group_id": group_id, "status": "running"})
 
     def finish(self, sweep_id: ObjectId, status: str, **fields: Any) -> None:
-        self.sweeps.update_one({"_id": sweep_id, "status": "running"},
-                               {"$set": {"status": status, "updated_at": now(), **fields}})
+        move(self.sweeps, sweep_id, ("running",), status, **fields)

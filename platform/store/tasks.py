@@ -9,22 +9,19 @@ completion has exactly one winner.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Literal
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+
+from .common import move, now, page
 
 TaskStatus = Literal["created", "queued", "running", "completed", "failed", "cancelled"]  # the API's too
 STATUSES: tuple[str, ...] = TaskStatus.__args__
 ACTIVE = STATUSES[:3]  # created, queued, running
 FINISHED = STATUSES[3:]  # completed, failed, cancelled
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class TaskRepository:
@@ -45,12 +42,7 @@ class TaskRepository:
         return self.tasks.find_one({"_id": task_id})
 
     def list(self, status: str | None, skip: int, limit: int) -> tuple[list[dict], int]:
-        query = {"status": status} if status else {}
-        total = self.tasks.count_documents(query)
-        # created_at has millisecond precision: _id (monotonic per process) breaks ties
-        docs = list(self.tasks.find(query).sort([("created_at", DESCENDING), ("_id", DESCENDING)])
-                    .skip(skip).limit(limit))
-        return docs, total
+        return page(self.tasks, {"status": status} if status else {}, skip, limit)
 
     def with_status(self, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
         return list(self.tasks.find({"status": {"$in": list(statuses)}})
@@ -67,11 +59,7 @@ class TaskRepository:
     def transition(self, task_id: ObjectId, from_statuses: tuple[str, ...], to_status: str,
                    **fields: Any) -> dict[str, Any] | None:
         """Move to ``to_status`` if the task is in one of ``from_statuses``; the new doc or None."""
-        return self.tasks.find_one_and_update(
-            {"_id": task_id, "status": {"$in": list(from_statuses)}},
-            {"$set": {"status": to_status, "updated_at": now(), **fields}},
-            return_document=ReturnDocument.AFTER,
-        )
+        return move(self.tasks, task_id, from_statuses, to_status, **fields)
 
     def update(self, task_id: ObjectId, **fields: Any) -> None:
         self.tasks.update_one({"_id": task_id}, {"$set": {**fields, "updated_at": now()}})

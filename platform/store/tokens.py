@@ -5,7 +5,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from .tasks import now
+from .common import now
 
 
 class TokenRepository:

@@ -21,7 +21,7 @@ from ..algorithms.inference import module_dir, save_checkpoint, versions
 from ..services.groups import resolve_group
 from ..settings import Settings
 from ..store import Store, parse_id
-from ..store.tasks import now
+from ..store.common import now
 from .loop import train_episodes
 from .placement import Placement, env_steps, env_steps_per_s
 from .quality import model_quality

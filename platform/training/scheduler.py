@@ -18,7 +18,7 @@ import ray
 
 from ..settings import get_settings
 from ..store import Store, parse_id
-from ..store.tasks import now
+from ..store.common import now
 from . import resources
 from .actor import NAMESPACE, find_actor, find_reservation, release, reserve, start_actor
 
