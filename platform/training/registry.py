@@ -106,6 +106,8 @@ class ModelType:
     build: Callable[[dict[str, Any]], Any]
     extra: dict[str, Param] = field(default_factory=dict)
     single_learner: str = ""  # why the update cannot be split over learners ("" = it can)
+    #: API parameter -> the RLlib config keys it sets (where a sweep puts its search space)
+    rllib: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def validate(self, params: dict[str, Any] | None) -> dict[str, Any]:
         from . import resources
@@ -181,6 +183,7 @@ _ON_POLICY_KEYS = {"learning_rate": ("lr",), "discount_factor": ("gamma",), "bat
 _REPLAY_KEYS = {"discount_factor": ("gamma",), "batch_size": ("_train_batch_size_per_learner",),
                 "epochs": ("training_intensity",), "learning_starts": ("num_steps_sampled_before_learning_starts",),
                 "tau": ("tau",)}
+_ASYNC_KEYS = {k: v for k, v in _ON_POLICY_KEYS.items() if k in ("learning_rate", "discount_factor", "train_batch_size")}
 # PPO's policy/value and TD3's actor/critics (lwmecps.platform.algorithms.symmetric)
 NETWORK = Param(str, choices=("symmetric", "mlp"), sweepable=False,
                 doc="'symmetric': one network shared by the nodes, each deciding from its own, its ring "
@@ -191,7 +194,8 @@ MODEL_TYPES: dict[str, ModelType] = {
         "entropy_coeff": Param(float, 0.0, 1.0, doc="entropy bonus"),
         "train_batch_size": Param(int, 64, 100000, doc="env steps per training iteration"),
         "network": NETWORK,
-    }),
+    },
+        rllib=_ON_POLICY_KEYS),
     "dqn": ModelType("dqn", "RLlib DQN (double, dueling, prioritised replay) on the flattened action", "flat",
                      builders.dqn, {
                          "n_step": Param(int, 1, 20, doc="n-step returns"),
@@ -202,13 +206,17 @@ MODEL_TYPES: dict[str, ModelType] = {
                                               "'symmetric': those advantages and the value from one "
                                               "network shared by the nodes; 'mlp': one advantage per "
                                               "joint action"),
-                     }),
+                     },
+        rllib={**_REPLAY_KEYS, "learning_rate": ("lr",), "n_step": ("n_step",),
+               "target_update_freq": ("target_network_update_freq",)}),
     "sac": ModelType("sac", "RLlib SAC on the continuous action adapter", "continuous", builders.sac, {
         "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
         "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
         "initial_alpha": Param(float, 1e-6, 10.0, doc="the entropy temperature's start (learnt from there)"),
         "network": NETWORK,
-    }),
+    },
+        rllib={**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr", "alpha_lr"),
+               "initial_alpha": ("initial_alpha",)}),
     "td3": ModelType("td3", "TD3 (custom RLlib algorithm on SAC's off-policy machinery), continuous adapter",
                      "continuous", builders.td3, {
                          "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
@@ -217,13 +225,18 @@ MODEL_TYPES: dict[str, ModelType] = {
                          "exploration_noise": Param(float, 0.0, 1.0, doc="Gaussian exploration sigma"),
                          "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
                          "network": NETWORK,
-                     }),
+                     },
+        rllib={**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr"), "policy_delay": ("policy_delay",),
+               "target_noise": ("target_noise",), "exploration_noise": ("exploration_noise",)}),
     "appo": ModelType("appo", "RLlib APPO (asynchronous PPO), MultiDiscrete actions", None, builders.appo, {
-        "train_batch_size": Param(int, 64, 100000, doc="env steps per learner update")}),
+        "train_batch_size": Param(int, 64, 100000, doc="env steps per learner update")},
+        rllib=_ASYNC_KEYS),
     "impala": ModelType("impala", "RLlib IMPALA, MultiDiscrete actions", None, builders.impala, {
-        "train_batch_size": Param(int, 64, 100000, doc="env steps per learner update")}),
+        "train_batch_size": Param(int, 64, 100000, doc="env steps per learner update")},
+        rllib=_ASYNC_KEYS),
     "tqc": ModelType("tqc", "RLlib TQC (truncated quantile critics) on the continuous action adapter",
-                     "continuous", builders.tqc, {"learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning")}),
+                     "continuous", builders.tqc, {"learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning")},
+        rllib={**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr", "alpha_lr")}),
     "q_learning": ModelType("q_learning", "tabular Q-learning per node on a discretised state (custom RLlib "
                             "algorithm)", None, builders.q_learning, {
         "epsilon_start": Param(float, 0.0, 1.0, doc="exploration rate at the start"),
@@ -238,29 +251,17 @@ MODEL_TYPES: dict[str, ModelType] = {
                         doc="what a node's table learns from: 'shared', the cluster's reward; 'station', "
                             "its station's share of the cost (info['station_cost'])"),
     }, single_learner="each learner would update its own copy of the table from its shard of the batch and "
-                      "the copies would diverge (a table has no gradient to all-reduce)"),
-}
-_RLLIB_KEYS = {
-    "ppo": _ON_POLICY_KEYS,
-    "appo": {k: v for k, v in _ON_POLICY_KEYS.items() if k in ("learning_rate", "discount_factor", "train_batch_size")},
-    "impala": {k: v for k, v in _ON_POLICY_KEYS.items() if k in ("learning_rate", "discount_factor",
-                                                                 "train_batch_size")},
-    "dqn": {**_REPLAY_KEYS, "learning_rate": ("lr",), "n_step": ("n_step",),
-            "target_update_freq": ("target_network_update_freq",)},
-    "sac": {**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr", "alpha_lr"), "initial_alpha": ("initial_alpha",)},
-    "tqc": {**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr", "alpha_lr")},
-    "td3": {**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr"), "policy_delay": ("policy_delay",),
-            "target_noise": ("target_noise",), "exploration_noise": ("exploration_noise",)},
-    "q_learning": {"learning_rate": ("lr",), "discount_factor": ("gamma",),
-                   "batch_size": ("_train_batch_size_per_learner",), "epochs": ("num_epochs",),
-                   "epsilon_start": ("epsilon_start",), "epsilon_end": ("epsilon_end",),
-                   "epsilon_decay_steps": ("epsilon_decay_steps",)},
+                      "the copies would diverge (a table has no gradient to all-reduce)",
+        rllib={"learning_rate": ("lr",), "discount_factor": ("gamma",),
+               "batch_size": ("_train_batch_size_per_learner",), "epochs": ("num_epochs",),
+               "epsilon_start": ("epsilon_start",), "epsilon_end": ("epsilon_end",),
+               "epsilon_decay_steps": ("epsilon_decay_steps",)}),
 }
 
 
 def rllib_keys(model_type: str) -> dict[str, tuple[str, ...]]:
     """API parameter -> the RLlib config keys it sets (where a sweep puts its search space)."""
-    return _RLLIB_KEYS[get_model_type(model_type).name]
+    return get_model_type(model_type).rllib
 
 PLANNED_TYPES: tuple[str, ...] = ()
 
