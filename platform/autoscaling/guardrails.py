@@ -68,22 +68,25 @@ class Guardrails:
         out["slo"] = {"success_rate": out.pop("slo_success_rate"), "p95_latency_ms": out.pop("slo_p95_ms")}
         return out
 
+    def _range(self, caps: np.ndarray, current: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per node ``(lo, hi)``: ``min``/``max`` within the capacities and, given ``current``, within
+        ``max_change_per_step`` of it; ``lo <= hi`` (a node smaller than min_replicas runs what it can hold)."""
+        lo = np.broadcast_to(np.asarray(self.min_replicas, dtype=np.int64), caps.shape).copy()
+        hi = caps.copy() if self.max_replicas is None else np.minimum(caps, np.asarray(self.max_replicas, np.int64))
+        if current is not None and self.max_change_per_step is not None:
+            lo = np.maximum(lo, current - self.max_change_per_step)
+            hi = np.minimum(hi, current + self.max_change_per_step)
+        return np.minimum(lo, hi), hi
+
     def limit(self, replicas, caps) -> np.ndarray:
         """``replicas`` within the per-node ``min``/``max`` and the capacities (no change limit): the fallback's bounds."""
-        caps = np.asarray(caps, dtype=np.int64)
-        hi = caps.copy() if self.max_replicas is None else np.minimum(caps, np.asarray(self.max_replicas, np.int64))
-        lo = np.minimum(np.broadcast_to(np.asarray(self.min_replicas, dtype=np.int64), caps.shape), hi)
+        lo, hi = self._range(np.asarray(caps, dtype=np.int64))
         return np.clip(np.asarray(replicas, dtype=np.int64), lo, hi)
 
     def bound(self, proposed, current, caps) -> tuple[np.ndarray, bool]:
         """``(applied, changed)``: the module docstring's clip; ``changed`` when any node was clipped."""
         proposed, current, caps = (np.asarray(x, dtype=np.int64) for x in (proposed, current, caps))
-        lo = np.broadcast_to(np.asarray(self.min_replicas, dtype=np.int64), caps.shape).copy()
-        hi = caps.copy() if self.max_replicas is None else np.minimum(caps, np.asarray(self.max_replicas, np.int64))
-        if self.max_change_per_step is not None:
-            lo = np.maximum(lo, current - self.max_change_per_step)
-            hi = np.minimum(hi, current + self.max_change_per_step)
-        lo = np.minimum(lo, hi)  # a node smaller than min_replicas runs what it can hold
+        lo, hi = self._range(caps, current)
         applied = np.clip(proposed, lo, hi)
         return applied, bool((applied != proposed).any())
 

@@ -93,9 +93,7 @@ class Deployer:
     def restore(self) -> int:
         """Redeploy every model that was served when the platform stopped (a new Ray cluster has none);
         one that was being undeployed is ``stopped`` (the new cluster has no application of it)."""
-        for model in self.store.models.stopping():
-            self.store.models.set_if_deployment(model["_id"], "stopping", **{"deployment.state": "stopped",
-                                                                            "deployment.stopped_at": now()})
+        self.store.models.finish_stopping()
         models = self.store.models.with_deployment()
         for model in models:
             dep = model["deployment"]

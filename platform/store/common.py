@@ -22,11 +22,16 @@ def page(collection: Collection, query: dict[str, Any], skip: int, limit: int, n
     return list(cursor.skip(skip).limit(limit)), total
 
 
+def set_if(collection: Collection, query: dict[str, Any], **fields: Any) -> dict[str, Any] | None:
+    """``fields`` (and ``updated_at``) set on the document matching ``query`` (its ``_id`` and the state it
+    must still be in), atomically; the new document, or None when it no longer matched."""
+    return collection.find_one_and_update(query, {"$set": {**fields, "updated_at": now()}},
+                                          return_document=ReturnDocument.AFTER)
+
+
 def move(collection: Collection, doc_id: Any, from_statuses: tuple[str, ...], to_status: str,
          **fields: Any) -> dict[str, Any] | None:
     """``status`` -> ``to_status`` (with ``fields`` and ``updated_at``) only if it is one of
     ``from_statuses``, atomically (a cancel racing a completion cannot both win); the new document,
     or None when the status was another."""
-    return collection.find_one_and_update(
-        {"_id": doc_id, "status": {"$in": list(from_statuses)}},
-        {"$set": {"status": to_status, "updated_at": now(), **fields}}, return_document=ReturnDocument.AFTER)
+    return set_if(collection, {"_id": doc_id, "status": {"$in": list(from_statuses)}}, status=to_status, **fields)

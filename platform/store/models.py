@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.database import Database
 
+from .common import move, now, page, set_if
 from .deployment_state import LIVE
-from .common import move, now, page
 
 ModelStatus = Literal["trained", "deployed", "archived"]  # the API's too
 MODEL_STATUSES: tuple[str, ...] = ModelStatus.__args__
@@ -50,18 +49,17 @@ class ModelRepository:
         return move(self.models, model_id, from_statuses, to_status, **fields)
 
     def update(self, model_id: ObjectId, **fields: Any) -> dict[str, Any] | None:
-        return self.models.find_one_and_update({"_id": model_id}, {"$set": {**fields, "updated_at": now()}},
-                                               return_document=ReturnDocument.AFTER)
+        return set_if(self.models, {"_id": model_id}, **fields)
 
     def set_if_deployment(self, model_id: ObjectId, state: str, **fields: Any) -> dict[str, Any] | None:
         """Set ``fields`` if the model's ``deployment.state`` is still ``state``; the new doc or None."""
-        return self.models.find_one_and_update({"_id": model_id, "deployment.state": state},
-                                               {"$set": {**fields, "updated_at": now()}},
-                                               return_document=ReturnDocument.AFTER)
+        return set_if(self.models, {"_id": model_id, "deployment.state": state}, **fields)
 
-    def stopping(self) -> list[dict[str, Any]]:
-        """Models whose served application was being deleted (``deployment.state`` ``stopping``)."""
-        return list(self.models.find({"deployment.state": "stopping"}))
+    def finish_stopping(self) -> int:
+        """Every model whose application was being deleted (``stopping``) is ``stopped``: a new Ray cluster
+        has no application of it. The count."""
+        return self.models.update_many({"deployment.state": "stopping"}, {"$set": {
+            "deployment.state": "stopped", "deployment.stopped_at": now(), "updated_at": now()}}).modified_count
 
     def with_deployment(self) -> list[dict[str, Any]]:
         """Models that have (or are getting) a served application."""

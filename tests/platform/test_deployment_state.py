@@ -18,3 +18,17 @@ def test_the_moves_the_api_makes():
     assert all(can_move(doc(s), "stopping") for s in ("deploying", "running", "failed"))
     assert not can_move(doc("stopped"), "stopping") and not can_move(doc(None), "stopping")
     assert can_move(doc("stopping"), "stopped")
+
+
+def test_a_restart_finishes_every_stop_left_half_way(mongo_uri):
+    """``lwmecps up`` restarts on a new Ray cluster: a model left ``stopping`` has no application there."""
+    import uuid
+
+    from lwmecps.platform.store import Store
+
+    store = Store(mongo_uri, f"t{uuid.uuid4().hex[:8]}").init()
+    ids = {state: store.models.create({"name": state, "task_id": uuid.uuid4().hex, "status": "trained",
+                                       "deployment": {"state": state}})["_id"] for state in ("stopping", "running")}
+    assert store.models.finish_stopping() == 1
+    assert state_of(store.models.get(ids["stopping"])) == "stopped"
+    assert state_of(store.models.get(ids["running"])) == "running"  # live ones are redeployed, not stopped
