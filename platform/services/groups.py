@@ -82,8 +82,7 @@ class GroupService:
     # -- reading ---------------------------------------------------------------------------------
     def list(self) -> list[dict[str, Any]]:
         shipped = [summary(load_group(name), True) for name in known_groups()]
-        stored = [self._stored_summary(doc) for doc in self.store.groups.list()]
-        return shipped + stored
+        return shipped + self.store.groups.list()
 
     def get(self, group_id: str) -> dict[str, Any]:
         if group_id in known_groups():
@@ -91,13 +90,7 @@ class GroupService:
         doc = self.store.groups.get(group_id)
         if doc is None:
             resolve_group(self.store, group_id)  # raises the 404 with the known names
-        return self._stored_summary(doc)
-
-    def _stored_summary(self, doc: dict[str, Any]) -> dict[str, Any]:
-        return {**{k: doc.get(k) for k in ("description", "role", "source", "nodes", "node_names", "node_cpus",
-                                           "node_memory_mib", "slots", "slot_s", "latency_matrix")},
-                "days": doc.get("days") or 1,  # stored before multi-day traces: one day
-                "group_id": doc["_id"], "shipped": False, "created_at": doc["created_at"]}
+        return doc
 
     # -- writing ---------------------------------------------------------------------------------
     def create(self, body: Any) -> dict[str, Any]:
@@ -153,7 +146,7 @@ class GroupService:
                                            {"_id": group.name, **meta, "fingerprint": group_fingerprint(group)})
         except GroupExists:
             raise Conflict(f"group {group.name!r} exists; delete it first or choose another name") from None
-        return self._stored_summary(doc)
+        return doc
 
     def delete(self, group_id: str) -> None:
         if group_id in known_groups():

@@ -1,18 +1,13 @@
-"""Request and response bodies of the /api/v1 routes (field names exactly as the spec)."""
+"""Request and response bodies of the /api/v1/training and /health routes (field names exactly as the spec)."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from lwmecps.platform.store import as_utc
 from lwmecps.platform.store.tasks import TaskStatus
 
-#: every timestamp the API returns: ISO 8601 in UTC with ``Z`` (the store may give a naive datetime or,
-#: after a ``$set`` on nx-27017, an ISO string without a zone: both mean UTC)
-UTCDateTime = Annotated[datetime, BeforeValidator(as_utc)]
-
+from .schemas_base import FromDoc, Page, UTCDateTime
 
 
 class TrainingCreate(BaseModel):
@@ -29,16 +24,32 @@ class TrainingCreate(BaseModel):
     seed: StrictInt = Field(0, ge=0, le=2**31 - 1, description="seed of the training run")
 
 
-class TrainingCreated(BaseModel):
+class TaskRef(FromDoc):
+    """The base of every training-task response: which task, in which state (``_id`` -> ``task_id``)."""
+
+    id_field: ClassVar[str] = "task_id"
     task_id: str
     status: TaskStatus
+
+
+class TrainingCreated(TaskRef):
     created_at: UTCDateTime
+
+
+class TrainingCancelled(TaskRef):
+    updated_at: UTCDateTime
 
 
 class EpisodeMetrics(BaseModel):
     episode_rewards: list[float]
     episode_steps: list[int]
     episode_latencies: list[float | None] = Field(description="mean request latency per episode, seconds")
+
+    @classmethod
+    def of(cls, episodes: list[dict[str, Any]]) -> EpisodeMetrics:
+        """From the stored episode rows (``reward``, ``steps``, ``latency``), oldest first."""
+        return cls(episode_rewards=[e["reward"] for e in episodes], episode_steps=[e["steps"] for e in episodes],
+                   episode_latencies=[e.get("latency") for e in episodes])
 
 
 class NodePlace(BaseModel):
@@ -65,53 +76,38 @@ class TaskResources(BaseModel):
     nodes: TaskNodes | None = Field(None, description="the nodes the task's actors run on (node id, IP)")
 
 
-class TrainingStatus(BaseModel):
-    task_id: str
+class TrainingBase(TaskRef):
     name: str
     model_type: str
     group_id: str
-    status: TaskStatus
+    created_at: UTCDateTime
+    updated_at: UTCDateTime
+
+
+class TrainingSummary(TrainingBase):
+    """One task in a listing."""
+
     progress: float = Field(ge=0, le=1)
     current_episode: int
     total_episodes: int
+    model_id: str | None = None
+
+
+class TrainingStatus(TrainingSummary):
+    """One task in full: its parameters, per-episode metrics and where it runs."""
+
     parameters: dict[str, Any]
     metrics: EpisodeMetrics
     wandb_run_id: str | None = None
-    model_id: str | None = None
     error: str | None = None
     resources: TaskResources | None = Field(None, description="set when the task starts")
     env_steps: int | None = Field(None, description="env steps sampled so far")
     env_steps_per_s: float | None = Field(None, description="env steps per second of the last training "
                                                             "iteration, sampling and learning together")
-    created_at: UTCDateTime
-    updated_at: UTCDateTime
 
 
-class TrainingSummary(BaseModel):
-    task_id: str
-    name: str
-    model_type: str
-    group_id: str
-    status: TaskStatus
-    progress: float
-    current_episode: int
-    total_episodes: int
-    model_id: str | None = None
-    created_at: UTCDateTime
-    updated_at: UTCDateTime
-
-
-class TrainingList(BaseModel):
+class TrainingList(Page):
     tasks: list[TrainingSummary]
-    total: int
-    page: int
-    per_page: int
-
-
-class TrainingCancelled(BaseModel):
-    task_id: str
-    status: TaskStatus
-    updated_at: UTCDateTime
 
 
 class Health(BaseModel):

@@ -1,15 +1,14 @@
-"""Bodies of the models, reconciliation, groups and metrics routes (field names as the spec)."""
+"""Bodies of the models and metrics routes (field names as the spec)."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from lwmecps.platform.store.deployment_state import DeploymentState
 from lwmecps.platform.store.models import ModelStatus
 
-from .schemas import UTCDateTime
-
+from .schemas_base import FromDoc, Page, UTCDateTime
 
 
 class ModelMetricsSummary(BaseModel):
@@ -36,24 +35,34 @@ class DeploymentInfo(BaseModel):
     error: str | None = None
 
 
-class ModelOut(BaseModel):
+class ModelBase(FromDoc):
+    """The base of every model response (``_id`` -> ``model_id``)."""
+
+    id_field: ClassVar[str] = "model_id"
     model_id: str
     name: str
     type: str
     status: ModelStatus
-    metrics: ModelMetricsSummary
     created_at: UTCDateTime
+
+
+class ModelOut(ModelBase):
+    """A model as listed and read: its quality on its group, where it came from, how it is served."""
+
+    metrics: ModelMetricsSummary
     task_id: str | None = None
     group_id: str | None = None
     checkpoint: str | None = None
     deployment: DeploymentInfo | None = None
 
+    @classmethod
+    def derive(cls, doc: dict[str, Any]) -> dict[str, Any]:
+        # a model registered before its evaluation finished has no metrics yet: every figure null
+        return {**doc, "metrics": doc.get("metrics") or {}}
 
-class ModelList(BaseModel):
+
+class ModelList(Page):
     models: list[ModelOut]
-    total: int
-    page: int
-    per_page: int
 
 
 class Resources(BaseModel):
@@ -150,39 +159,6 @@ class SystemMetrics(BaseModel):
     training: TrainingStats
 
 
-class ReconcileMetrics(BaseModel):
-    avg_reward: float = Field(description="mean reward per decision step (-cost)")
-    avg_latency: float = Field(description="mean request latency, ms")
-    avg_throughput: float = Field(description="mean req/s served within the timeout")
-    success_rate: float = Field(description="share of requests served within the timeout (0-1)")
-    latency_std: float = Field(description="standard deviation of the per-step latency, ms")
-    reward_std: float = Field(description="standard deviation of the per-step reward")
-    adaptation_score: float = Field(description="closed hpa->causal-oracle gap on the group / on the training group")
-
-
-class ReconcileResult(BaseModel):
-    task_id: str
-    model_type: str
-    wandb_run_id: str | None
-    metrics: ReconcileMetrics
-    sample_size: int
-    timestamp: UTCDateTime
-    model_weights_path: str = Field(description="the file holding the policy's weights (the RLModule's "
-                                    "module_state.pkl); its folder loads in one line: "
-                                    "RLModule.from_checkpoint(os.path.dirname(model_weights_path))")
-    group_id: str
-    model_id: str
-    costs: dict[str, dict[str, float]] = Field(description="per group: mean cost per step of the policy, hpa, "
-                                                           "causal-oracle")
-
-
-class ReconcileList(BaseModel):
-    reconciliations: list[ReconcileResult]
-    total: int
-    page: int
-    per_page: int
-
-
 class ModelTypeOut(BaseModel):
     name: str
     description: str
@@ -191,16 +167,3 @@ class ModelTypeOut(BaseModel):
 
 class ModelTypeList(BaseModel):
     model_types: list[ModelTypeOut]
-
-
-def model_out(m: dict[str, Any]) -> ModelOut:
-    dep = m.get("deployment")
-    return ModelOut(
-        model_id=str(m["_id"]), name=m["name"], type=m["type"], status=m["status"],
-        metrics=ModelMetricsSummary(**{k: (m.get("metrics") or {}).get(k) for k in ModelMetricsSummary.model_fields}),
-        created_at=m["created_at"], task_id=m.get("task_id"), group_id=m.get("group_id"),
-        checkpoint=m.get("checkpoint"), deployment=DeploymentInfo(**dep) if dep else None)
-
-
-def reconcile_out(r: dict[str, Any]) -> ReconcileResult:
-    return ReconcileResult(**{k: v for k, v in r.items() if k in ReconcileResult.model_fields})

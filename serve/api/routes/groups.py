@@ -11,7 +11,7 @@ from lwmecps.envs.traces import MAX_BYTES
 from lwmecps.platform.services.errors import BadRequest, Invalid, TooLarge
 
 from ..deps import AdminRole, ReadRole, ServicesDep
-from ..schemas_groups import GroupList, GroupOut, group_out
+from ..schemas_groups import GroupList, GroupOut
 
 router = APIRouter(prefix="/groups", tags=["groups"])
 
@@ -75,19 +75,19 @@ async def create_group(request: Request, services: ServicesDep, _: AdminRole):
     else:
         raise BadRequest(f"send application/json (the group schema) or multipart/form-data (a CSV trace), "
                          f"not {kind or 'no content type'!r}")
-    return group_out(doc)
+    return GroupOut.model_validate(doc)
 
 
 @router.get("", response_model=GroupList)
 def list_groups(services: ServicesDep, _: ReadRole):
     """Every group a task can train, reconcile or sweep on: the shipped ones, then users' own."""
-    return {"groups": [group_out(g) for g in services.groups.list()]}
+    return GroupList(groups=services.groups.list())
 
 
 @router.get("/{group_id}", response_model=GroupOut)
 def get_group(group_id: str, services: ServicesDep, _: ReadRole):
     """One group's metadata (not its trace)."""
-    return group_out(services.groups.get(group_id))
+    return GroupOut.model_validate(services.groups.get(group_id))
 
 
 @router.delete("/{group_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)

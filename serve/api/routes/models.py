@@ -9,7 +9,7 @@ from lwmecps.platform.store import MODEL_STATUSES
 
 from ..deps import AdminRole, ReadRole, ServicesDep
 from ..schemas_models import (DeployRequest, DeployResponse, ModelList, ModelMetricsOut, ModelOut, PredictRequest,
-                              PredictResponse, model_out)
+                              PredictResponse)
 from ..schemas_replay import ReplayOut
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -26,18 +26,18 @@ def list_models(services: ServicesDep, _: ReadRole,
     ``latency`` the mean request latency in seconds, ``vs_best_static = cost / best-static cost`` and
     ``vs_hpa_tuned = cost / hpa-tuned cost`` (below 1 beats that baseline)."""
     models, total = services.models.list(status, page, per_page)
-    return {"models": [model_out(m) for m in models], "total": total, "page": page, "per_page": per_page}
+    return ModelList(models=models, total=total, page=page, per_page=per_page)
 
 
 @router.get("/{model_id}", response_model=ModelOut)
 def get_model(model_id: str, services: ServicesDep, _: ReadRole):
-    return model_out(services.models.get(model_id))
+    return ModelOut.model_validate(services.models.get(model_id))
 
 
 @router.post("/{model_id}/archive", response_model=ModelOut)
 def archive_model(model_id: str, services: ServicesDep, _: AdminRole):
     """``trained`` -> ``archived`` (409 while deployed)."""
-    return model_out(services.models.archive(model_id))
+    return ModelOut.model_validate(services.models.archive(model_id))
 
 
 @router.delete("/{model_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -59,7 +59,7 @@ def undeploy_model(model_id: str, services: ServicesDep, _: AdminRole):
     """202 at once: the model is ``trained`` again (no more predicts) with ``deployment.state``
     ``stopping``; the served application is deleted in the background, then the state is ``stopped``
     (409 while it is stopping, or when it is not deployed)."""
-    return model_out(services.models.undeploy(model_id))
+    return ModelOut.model_validate(services.models.undeploy(model_id))
 
 
 @router.post("/{model_id}/predict", response_model=PredictResponse)

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from lwmecps.platform.services.errors import BadRequest
 
 from ..deps import AdminRole, ReadRole, ServicesDep
-from ..schemas_models import ReconcileList, ReconcileResult, reconcile_out
+from ..schemas_reconcile import ReconcileList, ReconcileResult
 
 router = APIRouter(prefix="/training", tags=["reconciliation"])
 MAX_FORM_BYTES = 4096
@@ -67,7 +67,7 @@ async def reconcile(request: Request, task_id: str, services: ServicesDep, _: Ad
     if group is not None and (not isinstance(group, str) or not 0 < len(group) <= 100):
         raise BadRequest(f"group_id={group!r} must be a workload group name")
     doc = await run_in_threadpool(services.reconcile.run, task_id, size, group or None)
-    return reconcile_out(doc)
+    return ReconcileResult.model_validate(doc)
 
 
 @router.get("/{task_id}/reconciliations", response_model=ReconcileList)
@@ -76,4 +76,4 @@ def list_reconciliations(task_id: str, services: ServicesDep, _: ReadRole,
                          per_page: Annotated[int, Query(ge=1, le=100)] = 10):
     """Every stored reconciliation of the task, newest first."""
     docs, total = services.reconcile.list(task_id, page, per_page)
-    return {"reconciliations": [reconcile_out(d) for d in docs], "total": total, "page": page, "per_page": per_page}
+    return ReconcileList(reconciliations=docs, total=total, page=page, per_page=per_page)

@@ -1,68 +1,20 @@
 """/api/v1/sweeps: a Ray Tune sweep over a model type's parameters, and its results."""
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
-
-from lwmecps.platform.store.sweeps import SweepStatus
 
 from ..deps import AdminRole, ReadRole, ServicesDep
-from ..schemas import UTCDateTime
+from ..schemas_sweeps import SweepCreate, SweepOut
 
 router = APIRouter(prefix="/sweeps", tags=["sweeps"])
-
-
-class SweepCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    model_type: StrictStr = Field(min_length=1, max_length=50)
-    param_space: dict[str, Any] = Field(min_length=1, description="API parameter -> {'loguniform': [lo, hi]}, "
-                                        "{'uniform': [lo, hi]}, {'choice': [...]}, {'grid': [...]} or a value")
-    group_id: StrictStr = Field("profile-a", min_length=1, max_length=100)
-    num_samples: StrictInt = Field(4, ge=1, le=64, description="trials (x grid points)")
-    iterations: StrictInt = Field(10, ge=1, le=1000, description="training iterations per trial")
-    scheduler: Literal["asha"] | None = Field(None, description="'asha': stop weak trials early (Tune's ASHA on "
-                                              "cost; rungs from iterations // 4, halving); none: all run in full")
-    resources: dict[str, Any] = Field(default_factory=dict, description="each trial's num_env_runners, "
-                                      "num_envs_per_env_runner, num_cpus_per_env_runner, num_learners "
-                                      "(as a training task's parameters; auto = 0 runners)")
-    max_concurrent_trials: StrictInt | None = Field(None, ge=1, le=64, description="cap on trials at once; "
-                                                    "none: as many as the cluster's free CPUs hold")
-
-
-class SweepOut(BaseModel):
-    sweep_id: str
-    status: SweepStatus
-    model_type: str
-    group_id: str
-    param_space: dict[str, Any]
-    num_samples: int
-    iterations: int
-    scheduler: str | None = None
-    resources: dict[str, Any] = Field(default_factory=dict)
-    max_concurrent_trials: int | None = None
-    results: list[dict[str, Any]] = Field(description="one row per trial, best (lowest cost) first")
-    best_params: dict[str, Any] | None
-    best_cost: float | None
-    model_id: str | None = Field(description="the best trial, registered as a model")
-    error: str | None
-    created_at: UTCDateTime
-    updated_at: UTCDateTime
-
-
-def _out(doc: dict[str, Any]) -> SweepOut:
-    fields = {k: doc.get(k) for k in SweepOut.model_fields if k != "sweep_id"}
-    fields["resources"] = fields["resources"] or {}
-    return SweepOut(sweep_id=str(doc["_id"]), **fields)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SweepOut)
 def create_sweep(body: SweepCreate, services: ServicesDep, _: AdminRole):
     """Start a sweep (a Ray task running Tune); poll ``GET /sweeps/{id}`` for its results."""
-    return _out(services.sweeps.create(body.model_dump()))
+    return SweepOut.model_validate(services.sweeps.create(body.model_dump()))
 
 
 @router.get("/{sweep_id}", response_model=SweepOut)
 def get_sweep(sweep_id: str, services: ServicesDep, _: ReadRole):
-    return _out(services.sweeps.get(sweep_id))
+    return SweepOut.model_validate(services.sweeps.get(sweep_id))
