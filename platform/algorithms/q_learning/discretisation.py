@@ -21,6 +21,10 @@ from typing import Sequence
 import torch
 
 LOAD_EDGES = (0.1, 0.2, 0.35, 0.5, 0.75)  # fractions of a full node's service rate
+#: what the load bin reads: ``"load"`` the last interval's arrivals ``obs[6j+1]``; ``"peak"`` the larger of
+#: those and their smoothed value ``obs[6j+5]`` (an exponential average: a load that just fell still reads
+#: high for a while, which is what HPA's scale-down window does with its recommendations)
+LOAD_SIGNALS = ("load", "peak")
 
 
 def load_edges(load_bins: int | None = None) -> tuple[float, ...]:
@@ -38,15 +42,20 @@ def state_count(levels: int, load_bins: int = len(LOAD_EDGES) + 1, tod_bins: int
 
 
 def state_index(obs: torch.Tensor, n_nodes: int, levels: int, tod_bins: int = 8,
-                edges: Sequence[float] = LOAD_EDGES, replica_state: bool = True) -> torch.Tensor:
+                edges: Sequence[float] = LOAD_EDGES, replica_state: bool = True,
+                load_signal: str = "load") -> torch.Tensor:
     """Per-node state indices, shape (batch, n_nodes), from observations (batch, 6 n + 2).
 
     ``replica_state`` False leaves the node's current replicas out of the state (``levels`` times
-    fewer states, each visited ``levels`` times as often).
+    fewer states, each visited ``levels`` times as often); ``load_signal`` (``LOAD_SIGNALS``) is what
+    the load bin reads.
     """
+    if load_signal not in LOAD_SIGNALS:
+        raise ValueError(f"load_signal must be one of {LOAD_SIGNALS}, got {load_signal!r}")
     per_node = obs[:, : 6 * n_nodes].reshape(obs.shape[0], n_nodes, 6)
     edges = torch.tensor(tuple(edges), dtype=obs.dtype, device=obs.device)
-    load_bin = torch.bucketize(per_node[..., 1].contiguous(), edges)
+    load = per_node[..., 1] if load_signal == "load" else torch.maximum(per_node[..., 1], per_node[..., 5])
+    load_bin = torch.bucketize(load.contiguous(), edges)
     if not replica_state:
         levels = 1
     replicas = torch.clamp(torch.round(per_node[..., 0] * (levels - 1)).long(), 0, levels - 1)

@@ -30,6 +30,7 @@ class QTableRLModule(TorchRLModule):
         self.tod_bins = int(self.model_config.get("tod_bins", 8))
         self.edges = load_edges(self.model_config.get("load_bins"))
         self.replica_state = bool(self.model_config.get("replica_state", True))
+        self.load_signal = str(self.model_config.get("load_signal", "load"))  # checkpoints before it: "load"
         states = state_count(self.levels, len(self.edges) + 1, self.tod_bins, self.replica_state)
         self.q = nn.Parameter(torch.zeros(self.n_nodes, states, self.levels))
         self.register_buffer("epsilon", torch.tensor(1.0))
@@ -58,4 +59,5 @@ class QTableRLModule(TorchRLModule):
         return out
 
     def state_indices(self, obs: torch.Tensor) -> torch.Tensor:
-        return state_index(obs.float(), self.n_nodes, self.levels, self.tod_bins, self.edges, self.replica_state)
+        return state_index(obs.float(), self.n_nodes, self.levels, self.tod_bins, self.edges, self.replica_state,
+                           self.load_signal)

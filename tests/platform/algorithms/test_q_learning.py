@@ -75,6 +75,18 @@ def test_load_bins_and_tod_bins_shape_the_state():
     assert state_count(5, 4, 1, replica_state=False) == 4
 
 
+def test_the_peak_load_signal_reads_a_fallen_load_as_its_smoothed_value():
+    from lwmecps.platform.algorithms.q_learning.discretisation import load_edges
+
+    obs = torch.zeros(2, 6 * 2 + 2)
+    obs[:, 1], obs[:, 5] = torch.tensor([0.3, 0.6]), torch.tensor([0.6, 0.3])  # node 0: load, smoothed load
+    peak = state_index(obs, 2, 5, tod_bins=1, edges=load_edges(4), replica_state=False, load_signal="peak")
+    last = state_index(obs, 2, 5, tod_bins=1, edges=load_edges(4), replica_state=False, load_signal="load")
+    assert peak[:, 0].tolist() == [2, 2] and last[:, 0].tolist() == [1, 2]  # the fall still reads 0.6
+    with pytest.raises(ValueError, match="load_signal"):
+        state_index(obs, 2, 5, load_signal="mean")
+
+
 def test_station_credit_rewards_sum_to_the_shared_reward_and_train(ray_local):
     """Each transition's station shares (info after its step) on the training reward's scale add
     up to that step's reward: the column is aligned with the transitions, not off by one."""
