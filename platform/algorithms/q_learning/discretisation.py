@@ -4,7 +4,9 @@ Q-learning here is factored per node (bounded memory): node j's state is
 ``(load bin, current replicas, time-of-day bin)`` (``replica_state`` False: ``(load bin, time-of-day
 bin)``) and its action its own replica count (independent learners; what each learns from: the
 learner's ``credit``). The load bin is read from the normalised
-arrivals ``obs[6j+1]`` (arrivals / the node's full service rate): by default 6 bins with edges at
+arrivals ``obs[6j+1]`` (arrivals / the node's full service rate), or with ``load_signal="peak"`` (the
+default of ``configs/algorithms/q_learning.yaml``) from ``max(obs[6j+1], obs[6j+5])``, the larger of
+them and their smoothed value: by default 6 bins with edges at
 0.1, 0.2, 0.35, 0.5, 0.75 (``LOAD_EDGES``); with ``load_bins = B`` instead ``B`` equal bins of
 [0, 1) (edges ``1/B, ..., (B-1)/B``; the last one also takes overload). ``tod_bins`` slots of the
 day (1: the state has no clock, so the table reads only the load; the module's default is 8
