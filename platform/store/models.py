@@ -58,8 +58,9 @@ class ModelRepository:
     def finish_stopping(self) -> int:
         """Every model whose application was being deleted (``stopping``) is ``stopped``: a new Ray cluster
         has no application of it. The count."""
+        ts = now()
         return self.models.update_many({"deployment.state": "stopping"}, {"$set": {
-            "deployment.state": "stopped", "deployment.stopped_at": now(), "updated_at": now()}}).modified_count
+            "deployment.state": "stopped", "deployment.stopped_at": ts, "updated_at": ts}}).modified_count
 
     def with_deployment(self) -> list[dict[str, Any]]:
         """Models that have (or are getting) a served application."""

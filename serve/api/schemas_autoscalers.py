@@ -80,7 +80,7 @@ class AutoscalerOut(FromDoc):
 
     id_field: ClassVar[str] = "autoscaler_id"
     autoscaler_id: str
-    name: str | None
+    name: str | None = None
     model_id: str
     status: AutoscalerStatus
     mode: str
@@ -88,7 +88,7 @@ class AutoscalerOut(FromDoc):
     target: dict[str, Any]
     guardrails: dict[str, Any]
     summary: Summary
-    error: str | None
+    error: str | None = None
     created_at: UTCDateTime
     updated_at: UTCDateTime
 

@@ -57,8 +57,9 @@ class ModelOut(ModelBase):
 
     @classmethod
     def derive(cls, doc: dict[str, Any]) -> dict[str, Any]:
-        # a model registered before its evaluation finished has no metrics yet: every figure null
-        return {**doc, "metrics": doc.get("metrics") or {}}
+        # a model registered before its evaluation finished has no metrics yet: every figure null; an empty
+        # deployment record is no deployment
+        return {**doc, "metrics": doc.get("metrics") or {}, "deployment": doc.get("deployment") or None}
 
 
 class ModelList(Page):
