@@ -24,8 +24,11 @@ $(DEPS): pyproject.toml constraints.txt
 	touch $@
 
 # The strict editable install is a link tree: a new module needs the install re-run.
+# Numba's on-disk cache is dropped too: it keys a kernel by its own file, not by the kernels it
+# inlines from other files (envs/simulator.py), so a changed layout would otherwise run stale.
 $(LINKS): $(DEPS) setup.py $(SOURCES)
 	$(PIP) install -q --no-deps -e . --config-settings editable_mode=strict
+	find build platform envs serve -name '*.nb[ic]' -delete 2>/dev/null || true
 	touch $@
 
 install: $(LINKS)

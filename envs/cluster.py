@@ -115,7 +115,7 @@ class ClusterSim:
         self.steps_per_episode = self.params.steps_per_episode
         self.batch = int(batch)
         self.obs_dim = OBS_PER_NODE * self.n + 2
-        self.state = np.zeros((batch, 3 * self.n))
+        self.state = np.zeros((batch, (3 + self.params.peak_window_steps) * self.n))  # simulator._step_some
         self.clock = np.zeros((batch, 3), dtype=np.int64)
         self.clock[:, 0] = -1  # no episode yet: reset first
         self.obs = np.zeros((batch, self.obs_dim), dtype=np.float32)

@@ -47,6 +47,7 @@ class EnvParams(BaseModel):
     initial_replicas: int = Field(1, ge=0)
     noise: bool = True
     load_ema: float = Field(0.5, gt=0, le=1)
+    peak_window_s: float = Field(1800.0, gt=0, le=86400, description="window of the recent-peak-load observation, s")
     station_share_alpha: float = Field(0.0, ge=0, le=1e4, description="per-episode Dirichlet share concentration")
     # per-episode workload randomisation (training); see lwmecps.envs.randomise for the formulas
     random_day_prob: float = Field(0.0, ge=0, le=1, description="share of episodes on a random daily shape")
@@ -78,6 +79,11 @@ class EnvParams(BaseModel):
         if params.timeout_ms <= params.base_network_ms:
             raise ValueError("invalid env params: timeout_ms must exceed base_network_ms")
         return params
+
+    @property
+    def peak_window_steps(self) -> int:
+        """Intervals in the recent-peak-load window: ``max(1, round(peak_window_s / decision_interval_s))``."""
+        return max(1, round(self.peak_window_s / self.decision_interval_s))
 
     @property
     def steps_per_episode(self) -> int:

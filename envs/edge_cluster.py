@@ -12,7 +12,7 @@ from .config import EnvParams
 from .groups import WorkloadGroup
 from .simulator import INFO_KEYS, OBS_PER_NODE
 
-OBS_FEATURES = ("replicas", "load", "utilisation", "latency", "retries", "smoothed_load")
+OBS_FEATURES = ("replicas", "load", "utilisation", "latency", "retries", "smoothed_load", "peak_load")
 
 
 def node_feature(obs, n: int, feature: str) -> np.ndarray:
@@ -24,8 +24,9 @@ def node_feature(obs, n: int, feature: str) -> np.ndarray:
 
 def observation_space(n: int) -> spaces.Box:
     """Per node: replicas/max in [0,1], load in [0,2], utilisation in [0,2], latency/timeout in
-    [0,1], retries in [0,1], smoothed load in [0,2]; then sin and cos of the time of day."""
-    per_node_high = np.array([1, 2, 2, 1, 1, 2], dtype=np.float32)
+    [0,1], retries in [0,1], smoothed load in [0,2], recent peak load in [0,2]; then sin and cos of the
+    time of day."""
+    per_node_high = np.array([1, 2, 2, 1, 1, 2, 2], dtype=np.float32)
     low = np.concatenate([np.zeros(OBS_PER_NODE * n, np.float32), -np.ones(2, np.float32)])
     high = np.concatenate([np.tile(per_node_high, n), np.ones(2, np.float32)])
     return spaces.Box(low=low, high=high, dtype=np.float32)
@@ -53,17 +54,22 @@ class EdgeClusterEnv(gym.Env):
     testbed: 8-core nodes, 2-core pods). An action outside the space raises ``ValueError``.
 
     ## Observation Space
-    ``Box(6 n + 2,)`` float32, measured over the last interval:
+    ``Box(7 n + 2,)`` float32, measured over the last interval:
 
     | index       | observation                                   | unit / normalisation        | min | max |
     |-------------|-----------------------------------------------|-----------------------------|-----|-----|
-    | 6j          | replicas of node j                            | / max_j                     | 0   | 1   |
-    | 6j + 1      | arrivals at station j (users x rate + retries)| / (max_j x service rate)    | 0   | 2   |
-    | 6j + 2      | utilisation of node j (rho = lambda / c mu)   | ratio, clipped              | 0   | 2   |
-    | 6j + 3      | mean latency of station j's requests          | / timeout_ms                | 0   | 1   |
-    | 6j + 4      | retried requests carried into this interval   | / (max_j x service rate)    | 0   | 1   |
-    | 6j + 5      | smoothed arrivals (EMA, weight ``load_ema``)  | / (max_j x service rate)    | 0   | 2   |
-    | 6n, 6n + 1  | sin, cos of the time of day of the next interval | 2 pi x interval / intervals per day | -1 | 1 |
+    | 7j          | replicas of node j                            | / max_j                     | 0   | 1   |
+    | 7j + 1      | arrivals at station j (users x rate + retries)| / (max_j x service rate)    | 0   | 2   |
+    | 7j + 2      | utilisation of node j (rho = lambda / c mu)   | ratio, clipped              | 0   | 2   |
+    | 7j + 3      | mean latency of station j's requests          | / timeout_ms                | 0   | 1   |
+    | 7j + 4      | retried requests carried into this interval   | / (max_j x service rate)    | 0   | 1   |
+    | 7j + 5      | smoothed arrivals (EMA, weight ``load_ema``)  | / (max_j x service rate)    | 0   | 2   |
+    | 7j + 6      | recent peak: the largest 7j + 1 of the last ``peak_window_s`` (this interval included) | as 7j + 1 | 0 | 2 |
+    | 7n, 7n + 1  | sin, cos of the time of day of the next interval | 2 pi x interval / intervals per day | -1 | 1 |
+
+    The recent peak is the signal a tuned HPA acts on (its scale-down window keeps the largest
+    recommendation of the last 30 minutes): with it a policy can hold replicas through a dip by
+    reading the load, not the clock.
 
     ## Rewards
     ``reward = -cost`` per step (not cumulative), with weights from ``configs/env/default.yaml``:
@@ -157,10 +163,10 @@ class EdgeClusterEnv(gym.Env):
             j = int(bad[0])
             raise ValueError(f"action {new.tolist()} is outside the action space: node {j} "
                              f"({self.sim.group.spec.nodes[j].name}) takes 0..{int(self.sim.caps[j])} replicas")
-        obs, info, ema = live_step(self.live, self.params, self.sim.caps, np.asarray(old), new,
-                                   None if reset else self._live_state.get("ema"))
+        obs, info, memory = live_step(self.live, self.params, self.sim.caps, np.asarray(old), new,
+                                      None if reset else self._live_state.get("memory"))
         steps = 0 if reset else self._live_state["steps"] + 1
-        self._live_state = {"replicas": new, "ema": ema, "info": info, "steps": steps}
+        self._live_state = {"replicas": new, "memory": memory, "info": info, "steps": steps}
         truncated = steps >= self.sim.steps_per_episode
         return obs, -info["cost"], False, bool(truncated), info
 

@@ -248,9 +248,30 @@ class LiveCluster:
         return stations
 
 
+@dataclass(frozen=True)
+class LoadMemory:
+    """What the live observation remembers of past intervals, as the simulator's state does: the
+    smoothed load (weight ``load_ema`` on the newest) and the last ``peak_window_steps`` loads."""
+
+    ema: np.ndarray
+    recent: tuple[np.ndarray, ...]
+
+    @classmethod
+    def after(cls, memory: "LoadMemory | None", load: np.ndarray, params: EnvParams) -> "LoadMemory":
+        """The memory once ``load`` (per node, / full node) was measured; None: the first interval."""
+        if memory is None:
+            return cls(ema=load, recent=(load,))
+        ema = params.load_ema * load + (1 - params.load_ema) * memory.ema
+        return cls(ema=ema, recent=(memory.recent + (load,))[-params.peak_window_steps:])
+
+    @property
+    def peak(self) -> np.ndarray:
+        return np.max(np.stack(self.recent), axis=0)
+
+
 def live_step(live: LiveCluster, params: EnvParams, caps: np.ndarray, old: np.ndarray, new: np.ndarray,
-              ema: np.ndarray | None) -> tuple[np.ndarray, dict[str, Any], np.ndarray]:
-    """Apply ``new``, wait, measure; returns (observation, info, smoothed load) with the simulator's
+              memory: LoadMemory | None) -> tuple[np.ndarray, dict[str, Any], LoadMemory]:
+    """Apply ``new``, wait, measure; returns (observation, info, load memory) with the simulator's
     observation layout and ``info`` keys."""
     live.apply(new)
     live.wait_ready(new)
@@ -274,13 +295,14 @@ def live_step(live: LiveCluster, params: EnvParams, caps: np.ndarray, old: np.nd
             + w.switch * switches)
     full = caps * mu
     load = lam / full
-    ema = load if ema is None else params.load_ema * load + (1 - params.load_ema) * ema
+    memory = LoadMemory.after(memory, load, params)
+    ema, peak = memory.ema, memory.peak
     util = np.where(new > 0, lam / np.maximum(new * mu, 1e-9), np.where(lam > 0, 2.0, 0.0))
     obs = np.zeros(OBS_PER_NODE * n + 2, dtype=np.float32)
     for j in range(n):
         o = OBS_PER_NODE * j
         obs[o: o + OBS_PER_NODE] = (new[j] / caps[j], min(load[j], 2.0), min(util[j], 2.0),
-                                    min(lat[j] / t_out, 1.0), 0.0, min(ema[j], 2.0))
+                                    min(lat[j] / t_out, 1.0), 0.0, min(ema[j], 2.0), min(peak[j], 2.0))
     now = datetime.now(timezone.utc)
     angle = 2 * math.pi * (now.hour * 3600 + now.minute * 60 + now.second) / 86400
     obs[-2:] = (math.sin(angle), math.cos(angle))
@@ -295,4 +317,4 @@ def live_step(live: LiveCluster, params: EnvParams, caps: np.ndarray, old: np.nd
     lat_share = share * lat if arr > 0 else np.full(n, params.base_network_ms / max(n, 1))
     info["station_cost"] = (w.latency_per_100ms * lat_share / 100 + w.failure * share * fail
                             + w.replica * new + w.switch * np.abs(new - old))
-    return obs, info, ema
+    return obs, info, memory

@@ -38,9 +38,12 @@ from .queueing import FASTMATH, erlang_c, tail_and_capped_mean
 
 # Layout of the float64 parameter vector handed to the kernels (built by ``pack_params``); the
 # n x n latency matrix follows the N_PARAMS scalars (row-major, from index N_PARAMS).
+# Numba caches a kernel by its own file's stamp (``cache=True``), and kernels in other files
+# (``baselines/planning.py``, ``baselines/bound.py``) inline these functions and constants: when a layout
+# here changes, delete the ``__pycache__/*.nb[ic]`` files, or those kernels keep the old layout.
 P_INTERVAL, P_RATE, P_MU, P_BASE, P_HOP, P_TIMEOUT, P_PHI, P_RETRY, P_CAP_S, P_NOISE, P_EMA = range(11)
-P_W_LAT, P_W_REP, P_W_FAIL, P_W_SW, P_PERIOD = range(11, 16)
-N_PARAMS = 16
+P_W_LAT, P_W_REP, P_W_FAIL, P_W_SW, P_PERIOD, P_PEAK_W = range(11, 17)
+N_PARAMS = 17
 
 # Layout of the per-env info row written by ``step_batch``.
 INFO_KEYS = (
@@ -49,7 +52,7 @@ INFO_KEYS = (
 )
 I_COST, I_LAT, I_P95, I_SUCC, I_TPUT, I_FAIL, I_REP, I_SW, I_USERS, I_ARR = range(10)
 N_INFO = len(INFO_KEYS)
-OBS_PER_NODE = 6  # replicas, load, utilisation, latency, retries, smoothed load
+OBS_PER_NODE = 7  # replicas, load, utilisation, latency, retries, smoothed load, recent peak load
 # Columns of the per-station scratch rows ``comp`` that ``eval_config`` fills: the station's M/M/c latency
 # law (mu, delta = c mu - lambda, Erlang C in 1/s, 1/s and a probability), its network time (ms), a flag
 # (while routing: the node that serves it, -1 none; then 0 ok / 1 always fails), its failed fraction and
@@ -101,6 +104,7 @@ def pack_params(params, period: int, latency: np.ndarray | None = None) -> np.nd
     p[P_W_LAT], p[P_W_REP] = params.reward.latency_per_100ms, params.reward.replica
     p[P_W_FAIL], p[P_W_SW] = params.reward.failure, params.reward.switch
     p[P_PERIOD] = period
+    p[P_PEAK_W] = params.peak_window_steps
     return p
 
 
@@ -276,7 +280,8 @@ def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, cloc
     multi-day trace's days); ``cdf``: the
     group's ``poisson_tables``, used where ``tabled[b]`` (the episode runs on the group's own curve);
     ``tod[d]``: sin, cos of the time of day of interval d; ``caps[j]``: max replicas of node j;
-    ``state[b]``: replicas (n), retry req/s (n), smoothed load (n); ``clock[b]``: step t, start
+    ``state[b]``: replicas (n), retry req/s (n), smoothed load (n), then node j's loads of the last
+    ``W = peak_window_steps`` intervals at ``3n + W j + (t mod W)`` (a ring); ``clock[b]``: step t, start
     interval, noise key; ``action[b]``: the new replicas. Writes the next observation ``obs[b]``,
     ``info[:, b]`` (rows: ``INFO_KEYS``) and ``node_out[b, j]`` = (utilisation, station latency ms,
     station failed fraction, station cost: ``NODE_OUT``); increments ``clock[b, 0]``.
@@ -286,6 +291,7 @@ def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, cloc
     day = int(prm[P_PERIOD])  # the period: intervals before the workload wraps around
     mu, rate, t_out, phi = prm[P_MU], prm[P_RATE], prm[P_TIMEOUT], prm[P_PHI]
     noise, base, alpha = prm[P_NOISE] > 0.5, prm[P_BASE], prm[P_EMA]
+    win = int(prm[P_PEAK_W])
     w_lat, w_rep, w_fail, w_sw = prm[P_W_LAT] / 100.0, prm[P_W_REP], prm[P_W_FAIL], prm[P_W_SW]
     retry, cap_frac = prm[P_RETRY], prm[P_CAP_S] / prm[P_INTERVAL]
     lam = np.empty(n)
@@ -370,6 +376,16 @@ def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, cloc
             node_load = lam[j] / full
             ema = node_load if first_step else alpha * node_load + (1.0 - alpha) * state[b, 2 * n + j]
             state[b, j], state[b, n + j], state[b, 2 * n + j] = cfg2[j], retried, ema
+            # the ring of the last ``win`` loads: at the first step every entry is this load
+            ring = 3 * n + win * j
+            if first_step:
+                for k in range(win):
+                    state[b, ring + k] = node_load
+            else:
+                state[b, ring + (clock[b, 0] + 1) % win] = node_load
+            peak = node_load
+            for k in range(win):
+                peak = max(peak, state[b, ring + k])
             o = j * OBS_PER_NODE
             obs[b, o] = cfg2[j] / caps[j]
             obs[b, o + 1] = min(node_load, 2.0)
@@ -377,6 +393,7 @@ def _step_some(idx, first, last, means, cdf, tabled, tod, caps, prm, state, cloc
             obs[b, o + 3] = min(st_lat[j] / t_out, 1.0)
             obs[b, o + 4] = min(retried / full, 1.0)
             obs[b, o + 5] = min(ema, 2.0)
+            obs[b, o + 6] = min(peak, 2.0)
         nxt = d + 1 if d + 1 < day else 0
         obs[b, OBS_PER_NODE * n] = tod[nxt, 0]
         obs[b, OBS_PER_NODE * n + 1] = tod[nxt, 1]

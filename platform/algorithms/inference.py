@@ -2,7 +2,8 @@
 
 Every checkpoint written by the platform carries ``lwmecps.json``: the model type, workload group,
 the cluster's shape (``node_names``, ``max_replicas`` per node: what the action adapters invert, so
-a user group need not be at hand where the policy is served) and the versions (ray, torch,
+a user group need not be at hand where the policy is served), the observation's values per node
+(``obs_per_node``: ``check_layout`` refuses a checkpoint of another layout) and the versions (ray, torch,
 gymnasium, python) it was trained with. ``load_policy`` restores the
 RLModule with ``RLModule.from_checkpoint`` (tens of ms, vs ~10 s for a whole Algorithm) and wraps it
 with the model type's inverse action adapter.
@@ -13,6 +14,8 @@ import json
 import platform as std_platform
 from pathlib import Path
 from typing import Any
+
+from lwmecps.envs.simulator import OBS_PER_NODE
 
 META_FILE = "lwmecps.json"
 
@@ -59,7 +62,28 @@ def cluster_shape(env_config: dict[str, Any]) -> dict[str, Any]:
 
     group = as_group(env_config.get("group", "profile-a"))
     caps = node_capacities(group, EnvParams.load(env_config.get("params")))
-    return {"node_names": [nd.name for nd in group.spec.nodes], "max_replicas": caps.tolist()}
+    return {"node_names": [nd.name for nd in group.spec.nodes], "max_replicas": caps.tolist(),
+            "obs_per_node": OBS_PER_NODE}
+
+
+#: values per node of checkpoints that did not record ``obs_per_node`` (before the recent-peak-load feature)
+LEGACY_OBS_PER_NODE = 6
+
+
+def check_layout(meta: dict[str, Any]) -> None:
+    """Raise ``ShapeMismatch`` unless the checkpoint observes as many values per node as the env gives."""
+    from lwmecps.envs import ShapeMismatch
+
+    theirs = int(meta.get("obs_per_node", LEGACY_OBS_PER_NODE))
+    if theirs != OBS_PER_NODE:
+        raise ShapeMismatch(f"the model observes {theirs} values per node and this platform's environment gives "
+                            f"{OBS_PER_NODE} (lwmecps.envs.edge_cluster: the recent peak load was added on "
+                            f"2026-12-05): retrain it")
+
+
+def checkpoint_layout(checkpoint: str | Path) -> None:
+    """``check_layout`` of a checkpoint directory (its ``lwmecps.json``)."""
+    check_layout(read_meta(checkpoint))
 
 
 def read_meta(checkpoint: str | Path) -> dict[str, Any]:
@@ -77,6 +101,7 @@ def load_policy(checkpoint: str | Path):
     from .policy import RLModulePolicy
 
     meta = read_meta(checkpoint)
+    check_layout(meta)
     module = RLModule.from_checkpoint(str(module_dir(checkpoint)))
     # the inverse follows from the module's own action space and the recorded shape (checkpoints from
     # before the shape was recorded: their shipped group gives it)

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-OBS = [0.25, 0.3, 0.3, 0.1, 0.0, 0.3] * 4 + [0.0, 1.0]
+OBS = [0.25, 0.3, 0.3, 0.1, 0.0, 0.3, 0.3] * 4 + [0.0, 1.0]
 
 
 def _sequential(call: Callable[[], Any], n: int) -> np.ndarray:

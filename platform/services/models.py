@@ -6,6 +6,7 @@ from typing import Any
 
 from lwmecps.envs.simulator import OBS_PER_NODE
 
+from ..algorithms.inference import checkpoint_layout
 from ..serving.deployer import Deployer, app_name
 from ..store.deployment_state import can_move, is_live, state_of
 from ..serving.quantities import QuantityError, parse_cpu, parse_memory
@@ -72,6 +73,10 @@ class ModelService:
             raise Conflict(f"model {model_id} is archived; archived models cannot be deployed")
         if not can_move(model, "deploying"):  # stopping
             raise Conflict(f"model {model_id} is being undeployed; deploy it again once deployment.state is stopped")
+        try:  # a checkpoint of an older observation layout would fail in every replica
+            checkpoint_layout(model["checkpoint"])
+        except (ValueError, OSError) as exc:
+            raise Conflict(f"model {model_id} cannot be deployed: {exc}") from None
         self.deployer.check_fits(model_id, replicas, cpu, memory)
         deployment = {"name": app_name(model_id), "namespace": app_name(model_id), "replicas": replicas,
                       "resources": dict(body["resources"]), "cpu_cores": cpu, "memory_bytes": memory,

@@ -7,6 +7,7 @@ from typing import Any
 
 from lwmecps.envs import ShapeMismatch, UnknownGroupError, as_group, check_same_shape
 
+from ..algorithms.inference import checkpoint_layout
 from ..settings import Settings
 from ..store import Store
 from ..store.common import now
@@ -57,6 +58,10 @@ class ReconcileService:
             raise BadRequest(str(exc)) from None
         if not Path(model["checkpoint"]).exists():
             raise NotFound(f"the checkpoint of model {model['_id']} is missing")
+        try:
+            checkpoint_layout(model["checkpoint"])
+        except (ShapeMismatch, FileNotFoundError) as exc:
+            raise BadRequest(str(exc)) from None
         try:
             result = self._execute(model["checkpoint"], target, size, trained_on)
         except Exception as exc:

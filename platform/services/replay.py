@@ -7,6 +7,7 @@ from typing import Any
 
 from lwmecps.envs import ShapeMismatch, UnknownGroupError, check_same_shape
 
+from ..algorithms.inference import checkpoint_layout
 from ..settings import Settings
 from ..store import Store
 from ..training.replay import DEFAULT_BASELINES, REPLAY_BASELINES
@@ -47,6 +48,10 @@ class ReplayService:
             raise BadRequest(str(exc)) from None
         if not Path(model["checkpoint"]).exists():
             raise NotFound(f"the checkpoint of model {model['_id']} is missing")
+        try:
+            checkpoint_layout(model["checkpoint"])
+        except (ShapeMismatch, FileNotFoundError) as exc:
+            raise BadRequest(str(exc)) from None
         try:
             day = run_task(_run_replay, model["checkpoint"], target, trained_on, seed, names,
                            num_cpus=self.settings.reconcile_num_cpus, timeout_s=self.settings.reconcile_timeout_s)

@@ -247,9 +247,10 @@ MODEL_TYPES: dict[str, ModelType] = {
                            doc="equal bins of a node's load in [0, 1) of its capacity (unset: 6 fixed bins)"),
         "tod_bins": Param(int, 1, 48, sweepable=False, doc="time-of-day slots of the state (1: no clock)"),
         "replica_state": Param(bool, sweepable=False, doc="whether a node's current replicas are part of its state"),
-        "load_signal": Param(str, choices=("load", "peak"), sweepable=False,
+        "load_signal": Param(str, choices=("load", "peak", "window"), sweepable=False,
                              doc="what the load bin reads: 'load', the last interval's; 'peak', the larger of it "
-                                 "and its smoothed value (a fallen load reads high for a while)"),
+                                 "and its smoothed value (a fallen load reads high for a while); 'window', the "
+                                 "largest load of the last peak_window_s (30 min)"),
         "credit": Param(str, choices=("shared", "station"), sweepable=False,
                         doc="what a node's table learns from: 'shared', the cluster's reward; 'station', "
                             "its station's share of the cost (info['station_cost'])"),

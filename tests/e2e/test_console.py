@@ -18,7 +18,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 pytestmark = [pytest.mark.timeout(900),
               pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("LWMECPS_REQUIRE_BROWSER"),
                                  reason="Debian's chromium is not installed (apt-get install chromium)")]
-OBS = [0.25, 0.3, 0.3, 0.1, 0.0, 0.3] * 4 + [0.0, 1.0]
+OBS = [0.25, 0.3, 0.3, 0.1, 0.0, 0.3, 0.3] * 4 + [0.0, 1.0]
 
 
 @pytest.fixture(scope="module")

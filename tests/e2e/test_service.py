@@ -199,7 +199,7 @@ assert status == "completed", status
         model = wait_for(lambda: (m := api.get(f"/models/{model_id}").json())["status"] == "deployed" and m, 240)
         task_id = model["task_id"]
         assert model["deployment"]["state"] == "running"
-        p = api.post(f"/models/{model_id}/predict", json={"observation": [0.3] * 24 + [0.0, 1.0]})
+        p = api.post(f"/models/{model_id}/predict", json={"observation": [0.3] * 28 + [0.0, 1.0]})
         assert p.status_code == 200 and len(p.json()["action"]) == 4
         stored = api.get(f"/training/{task_id}/reconciliations").json()
     assert stored["total"] == 1 and stored["reconciliations"][0]["group_id"] == "reconciliation-group-1"
@@ -300,7 +300,7 @@ def test_restart_keeps_tasks_and_resumes_interrupted_training(service):
             assert again["status"] == "completed" and again["model_id"] == t["model_id"]
         for model_id in served:  # served policies come back on the new Ray cluster
             wait_for(lambda: api.get(f"/models/{model_id}").json()["status"] == "deployed", 240)
-            assert api.post(f"/models/{model_id}/predict", json={"observation": [0.3] * 24 + [0.0, 1.0]}
+            assert api.post(f"/models/{model_id}/predict", json={"observation": [0.3] * 28 + [0.0, 1.0]}
                             ).status_code == 200
         a = wait_for(lambda: (a := api.get(f"/autoscalers/{auto_id}").json())["summary"]["decisions"] > auto_steps + 2
                      and a, 240)
@@ -376,9 +376,9 @@ def test_a_users_own_cluster_end_to_end(service, tmp_path):
         model_id = task["model_id"]
         assert api.post(f"/models/{model_id}/deploy", json={"replicas": 1}).status_code == 202
         wait_for(lambda: api.get(f"/models/{model_id}").json()["status"] == "deployed", 240)
-        p = api.post(f"/models/{model_id}/predict", json={"observation": [0.3] * 30 + [0.0, 1.0]})
+        p = api.post(f"/models/{model_id}/predict", json={"observation": [0.3] * 35 + [0.0, 1.0]})
         assert p.status_code == 200 and len(p.json()["action"]) == 5, p.text
-        assert api.post(f"/models/{model_id}/predict", json={"observation": [0.3] * 24 + [0.0, 1.0]}).status_code == 422
+        assert api.post(f"/models/{model_id}/predict", json={"observation": [0.3] * 28 + [0.0, 1.0]}).status_code == 422
         assert api.delete("/groups/edge5").status_code == 409  # its model uses it
         # undeploy answers at once; the application is deleted in the background
         assert api.post(f"/models/{model_id}/undeploy", timeout=10).status_code == 202

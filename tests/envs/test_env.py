@@ -6,6 +6,7 @@ from gymnasium.utils.env_checker import check_env
 
 import lwmecps.envs as envs
 from lwmecps.envs import ENV_ID, EdgeClusterEnv, GroupFileError, UnknownGroupError
+from lwmecps.envs.edge_cluster import node_feature
 
 
 def rollout(env, seed, steps=60, action_seed=1):
@@ -78,6 +79,35 @@ def test_observation_has_time_of_day_and_no_constants():
     obs = np.array(obs)
     assert (obs.std(axis=0) > 0).all()  # every feature moves
     assert np.allclose(obs[:, -2] ** 2 + obs[:, -1] ** 2, 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("window_s, steps", [(1800, 6), (300, 1), (3600, 12)])
+def test_peak_load_is_the_largest_load_of_the_window(window_s, steps):
+    """``obs[7j+6]`` is the largest ``obs[7j+1]`` of the last ``peak_window_s / decision_interval_s``
+    observations (fewer right after reset), node by node."""
+    env = EdgeClusterEnv("profile-a", params={"peak_window_s": window_s})
+    rng = np.random.default_rng(1)
+    loads, peaks = [], []
+    obs, _ = env.reset(seed=3)
+    for _ in range(40):
+        loads.append(node_feature(obs, 4, "load"))
+        peaks.append(node_feature(obs, 4, "peak_load"))
+        obs = env.step(rng.integers(0, 5, 4))[0]
+    loads, peaks = np.array(loads), np.array(peaks)
+    want = np.array([loads[max(0, t - steps + 1): t + 1].max(axis=0) for t in range(len(loads))])
+    assert np.allclose(peaks, np.minimum(want, 2.0), atol=1e-6)
+    assert steps == 1 or (peaks > loads + 1e-6).any()  # a fallen load still reads high
+
+
+def test_live_load_memory_keeps_the_window():
+    from lwmecps.envs.config import EnvParams
+    from lwmecps.envs.kubernetes import LoadMemory
+
+    params = EnvParams.load({"peak_window_s": 900})  # 3 intervals
+    memory = None
+    for load in ([0.9, 0.1], [0.2, 0.3], [0.1, 0.2], [0.1, 0.1]):
+        memory = LoadMemory.after(memory, np.array(load), params)
+    assert memory.peak.tolist() == [0.2, 0.3] and len(memory.recent) == 3
 
 
 @pytest.mark.parametrize("action, match", [

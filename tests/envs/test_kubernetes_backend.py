@@ -6,6 +6,7 @@ import pytest
 
 from lwmecps.envs import EdgeClusterEnv
 from lwmecps.envs.kubernetes import KubeConfig, KubernetesBackendError
+from lwmecps.envs.simulator import OBS_PER_NODE
 
 from .fake_kube import FakeKube, make_tls
 
@@ -31,7 +32,7 @@ def test_scale_up_and_down_to_zero_for_real(fake):
     sim = EdgeClusterEnv("profile-a")
     assert env.action_space == sim.action_space and env.observation_space == sim.observation_space
     obs, info = env.reset()
-    assert set(info) == set(sim.reset(seed=0)[1]) and obs.shape == (26,)
+    assert set(info) == set(sim.reset(seed=0)[1]) and obs.shape == (30,)
     fake.requests.clear()
     obs, reward, terminated, truncated, info = env.step(np.array([3, 2, 0, 4]))
     assert patches(fake) == [("server-bs1", 3), ("server-bs2", 2), ("server-bs3", 0), ("server-bs4", 4)]
@@ -42,7 +43,7 @@ def test_scale_up_and_down_to_zero_for_real(fake):
     assert info["station_cost"].sum() == pytest.approx(info["cost"], rel=1e-9)  # the shares sum to the cost
     assert 0 < info["success_rate"] < 1  # bs3 has no replica: its requests fail
     assert reward == -info["cost"] and not terminated and not truncated
-    assert obs[12] == 0.0 and obs[0] == pytest.approx(3 / 4)
+    assert obs[2 * OBS_PER_NODE] == 0.0 and obs[0] == pytest.approx(3 / 4)
     assert env.observation_space.contains(obs)
     with pytest.raises(ValueError, match="outside the action space"):
         env.step(np.array([5, 0, 0, 0]))

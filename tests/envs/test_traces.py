@@ -39,7 +39,7 @@ def test_a_csv_trace_is_a_group_the_env_and_the_planner_take(tmp_path):
     rows = np.array([[float(v) for v in line.split(",")[1:]] for line in day_csv().splitlines()[1:]])
     assert np.allclose(group.interval_means(300), rows)
     env = EdgeClusterEnv(group, params={"episode_hours": 2})
-    assert env.observation_space.shape == (32,) and env.action_space.nvec.tolist() == [5] * 5
+    assert env.observation_space.shape == (37,) and env.action_space.nvec.tolist() == [5] * 5
     assert evaluate(CausalOraclePolicy(samples=16), env=env, seed=0)["cost"] > 0
 
 

@@ -38,7 +38,7 @@ def test_make_vec_uses_the_batched_simulator():
     venv = gym.make_vec(ENV_ID, num_envs=4, vectorization_mode="vector_entry_point", group="profile-b")
     assert isinstance(venv.unwrapped, EdgeClusterVectorEnv)
     obs, _ = venv.reset(seed=0)
-    assert obs.shape == (4, 26)
+    assert obs.shape == (4, 30)
 
 
 def test_bad_vector_input():

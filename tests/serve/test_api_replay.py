@@ -94,3 +94,29 @@ def test_the_workload_is_the_same_whatever_the_replicas():
     a, b = trace(HPAPolicy(), "profile-b", 5, params), trace(StaticPolicy(1), "profile-b", 5, params)
     assert a["users"] == b["users"] and a["time_h"] == b["time_h"] and a["time_h"][0] == 0
     assert a["replicas"] != b["replicas"] and a["cost"] != b["cost"]
+
+
+def test_a_checkpoint_of_the_old_observation_layout_is_refused_before_any_work(day, ppo_checkpoint, tmp_path):
+    """A checkpoint saved before ``obs_per_node`` was recorded observes 6 values per node: replay and
+    reconcile answer 400, deploy 409, each naming both layouts; nothing is stored."""
+    import json
+    import shutil
+
+    from lwmecps.envs.simulator import OBS_PER_NODE
+
+    api = day[0]
+    old = tmp_path / "old-layout"
+    shutil.copytree(ppo_checkpoint, old)
+    meta = json.loads((old / "lwmecps.json").read_text())
+    meta.pop("obs_per_node")
+    (old / "lwmecps.json").write_text(json.dumps(meta))
+    task_id, model_id = add_trained_model(api.services, str(old), name="old-layout")
+    before = snapshot(api.services)
+    for verb, path, body, code in (
+            ("get", f"/api/v1/models/{model_id}/replay", None, 400),
+            ("post", f"/api/v1/training/{task_id}/reconcile", {"sample_size": 10}, 400),
+            ("post", f"/api/v1/models/{model_id}/deploy", {"replicas": 1}, 409)):
+        r = getattr(api, verb)(path, headers=api.admin, **({} if body is None else {"json": body}))
+        assert r.status_code == code and "observes 6 values per node" in r.json()["detail"], (path, r.text)
+        assert f"gives {OBS_PER_NODE}" in r.json()["detail"]
+    assert snapshot(api.services) == before

@@ -44,7 +44,7 @@ def deployed(api, model, replicas):
     return dep.status == "HEALTHY" and dep.replica_states.get("RUNNING", 0) == replicas
 
 
-OBS = [0.25, 0.3, 0.3, 0.1, 0.0, 0.3] * 4 + [0.0, 1.0]
+OBS = [0.25, 0.3, 0.3, 0.1, 0.0, 0.3, 0.3] * 4 + [0.0, 1.0]
 
 
 def test_deploy_predict_update_and_undeploy(serve_api, ppo_checkpoint):
@@ -73,7 +73,7 @@ def test_deploy_predict_update_and_undeploy(serve_api, ppo_checkpoint):
                        timeout=30, what="the recorded predicts")
     assert all(v > 0 for v in metrics["latency"]["values"])
     bad = api.post(f"/api/v1/models/{model}/predict", json={"observation": OBS[:-1]}, headers=api.read)
-    assert bad.status_code == 422 and "takes 26" in bad.json()["detail"]
+    assert bad.status_code == 422 and "takes 30" in bad.json()["detail"]
     for verb, path in (("post", "archive"), ("delete", "")):
         r = getattr(api, verb)(f"/api/v1/models/{model}/{path}".rstrip("/"), headers=api.admin)
         assert r.status_code == 409 and "undeploy it first" in r.json()["detail"]

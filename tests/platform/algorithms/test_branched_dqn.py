@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from lwmecps.envs.adapters import flat_to_replicas
+from lwmecps.envs.simulator import OBS_PER_NODE
 from lwmecps.platform.algorithms.branched_dqn import BranchedAdvantage, expansion_matrix
 
 
@@ -69,9 +70,10 @@ def test_symmetric_dqn_rotating_the_ring_rotates_the_greedy_action_and_keeps_the
     with torch.no_grad():  # trained-looking weights: the untrained output layer starts near zero
         for p in module.parameters():
             p.normal_(0.0, 0.5)
-    obs = torch.rand(6, 26)
-    per, clock = obs[:, :24].reshape(6, 4, 6), obs[:, 24:]
-    rotated = torch.cat([torch.roll(per, 1, dims=1).reshape(6, 24), clock], dim=1)
+    k = OBS_PER_NODE
+    obs = torch.rand(6, k * 4 + 2)
+    per, clock = obs[:, :4 * k].reshape(6, 4, k), obs[:, 4 * k:]
+    rotated = torch.cat([torch.roll(per, 1, dims=1).reshape(6, 4 * k), clock], dim=1)
     with torch.no_grad():
         q, q_rot = module.compute_q_values({"obs": obs})["qf_preds"], module.compute_q_values({"obs": rotated})["qf_preds"]
     assert q.shape == (6, 625)

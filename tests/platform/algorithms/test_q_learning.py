@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from lwmecps.envs.simulator import OBS_PER_NODE
 from lwmecps.platform.algorithms.q_learning.discretisation import state_count, state_index
 from lwmecps.platform.algorithms.q_learning.update import tabular_step, td_targets
 
@@ -63,9 +64,10 @@ def test_load_bins_and_tod_bins_shape_the_state():
     assert load_edges(4) == (0.25, 0.5, 0.75) and load_edges(None) == (0.1, 0.2, 0.35, 0.5, 0.75)
     with pytest.raises(ValueError, match="load_bins"):
         load_edges(0)
-    obs = torch.zeros(2, 6 * 2 + 2)
-    obs[:, 1], obs[:, 7] = torch.tensor([0.3, 0.6]), torch.tensor([1.5, 0.0])  # node loads
-    obs[:, 12], obs[:, 13] = torch.tensor([1.0, -1.0]), 0.0  # 06:00 and 18:00
+    k = OBS_PER_NODE
+    obs = torch.zeros(2, k * 2 + 2)
+    obs[:, 1], obs[:, k + 1] = torch.tensor([0.3, 0.6]), torch.tensor([1.5, 0.0])  # node loads
+    obs[:, 2 * k], obs[:, 2 * k + 1] = torch.tensor([1.0, -1.0]), 0.0  # 06:00 and 18:00
     s = state_index(obs, 2, 5, tod_bins=1, edges=load_edges(4))
     assert s.tolist() == [[1 * 5, 3 * 5], [2 * 5, 0]]  # (load bin x levels + replicas) x 1 slot + 0
     assert (state_index(obs, 2, 5, tod_bins=4, edges=load_edges(4)) % 4)[:, 0].tolist() == [1, 3]
@@ -78,11 +80,14 @@ def test_load_bins_and_tod_bins_shape_the_state():
 def test_the_peak_load_signal_reads_a_fallen_load_as_its_smoothed_value():
     from lwmecps.platform.algorithms.q_learning.discretisation import load_edges
 
-    obs = torch.zeros(2, 6 * 2 + 2)
+    obs = torch.zeros(2, OBS_PER_NODE * 2 + 2)
     obs[:, 1], obs[:, 5] = torch.tensor([0.3, 0.6]), torch.tensor([0.6, 0.3])  # node 0: load, smoothed load
+    obs[:, 6] = torch.tensor([0.8, 0.6])  # node 0: the largest load of the last 30 min
     peak = state_index(obs, 2, 5, tod_bins=1, edges=load_edges(4), replica_state=False, load_signal="peak")
     last = state_index(obs, 2, 5, tod_bins=1, edges=load_edges(4), replica_state=False, load_signal="load")
+    window = state_index(obs, 2, 5, tod_bins=1, edges=load_edges(4), replica_state=False, load_signal="window")
     assert peak[:, 0].tolist() == [2, 2] and last[:, 0].tolist() == [1, 2]  # the fall still reads 0.6
+    assert window[:, 0].tolist() == [3, 2]
     with pytest.raises(ValueError, match="load_signal"):
         state_index(obs, 2, 5, load_signal="mean")
 

@@ -41,14 +41,15 @@ def test_rotating_the_ring_rotates_the_decisions_and_keeps_the_value(n):
 
 
 def test_node_inputs_layout_and_time_switch():
-    n, obs = 4, torch.arange(26, dtype=torch.float32)[None]
+    n, k = 4, OBS_PER_NODE
+    obs = torch.arange(k * n + 2, dtype=torch.float32)[None]
     x = node_inputs(obs, n)
-    assert x.shape == (1, 4, 26)
-    assert x[0, 0, :6].tolist() == list(range(6))            # own
-    assert x[0, 0, 6:12].tolist() == list(range(18, 24))      # the node that fails over to it (bs4 -> bs1)
-    assert x[0, 0, 12:18].tolist() == list(range(6, 12))      # the node it fails over to
-    assert x[0, 0, 24:].tolist() == [24.0, 25.0]              # time of day
-    assert node_inputs(obs, n, use_time=False)[0, 0, 24:].tolist() == [0.0, 0.0]
+    assert x.shape == (1, 4, 4 * k + 2)
+    assert x[0, 0, :k].tolist() == list(range(k))                         # own
+    assert x[0, 0, k:2 * k].tolist() == list(range(3 * k, 4 * k))         # the node that fails over to it (bs4 -> bs1)
+    assert x[0, 0, 2 * k:3 * k].tolist() == list(range(k, 2 * k))         # the node it fails over to
+    assert x[0, 0, 4 * k:].tolist() == [4.0 * k, 4.0 * k + 1]             # time of day
+    assert node_inputs(obs, n, use_time=False)[0, 0, 4 * k:].tolist() == [0.0, 0.0]
 
 
 def test_rejects_an_observation_of_another_shape():
@@ -74,7 +75,7 @@ def test_ppo_network_parameter():
 def test_deterministic_actions_are_replica_counts():
     module = _module()
     dist = module.get_inference_action_dist_cls().from_logits(
-        module.forward_inference({"obs": torch.rand(3, 26)})["action_dist_inputs"])
+        module.forward_inference({"obs": torch.rand(3, OBS_PER_NODE * 4 + 2)})["action_dist_inputs"])
     acts = dist.to_deterministic().sample().numpy()
     assert acts.shape == (3, 4) and ((acts >= 0) & (acts <= 4)).all() and acts.dtype.kind in "iu"
     assert gym.spaces.MultiDiscrete([5] * 4).contains(np.asarray(acts[0], np.int64))
@@ -84,7 +85,7 @@ def test_untrained_greedy_action_is_the_prior_count_while_exploration_stays_wide
     torch.manual_seed(3)
     module = SymmetricNodeModule(observation_space=observation_space(4), action_space=gym.spaces.MultiDiscrete(
         [5] * 4), model_config={})
-    logits = module.forward_inference({"obs": torch.rand(64, 26)})["action_dist_inputs"]
+    logits = module.forward_inference({"obs": torch.rand(64, OBS_PER_NODE * 4 + 2)})["action_dist_inputs"]
     dist = module.get_inference_action_dist_cls().from_logits(logits)
     assert (dist.to_deterministic().sample() == 1).all()
     probs = torch.softmax(logits.reshape(64, 4, 5), dim=-1)
@@ -95,7 +96,7 @@ def test_td3_actor_and_critic_are_node_symmetric():
     from lwmecps.platform.algorithms.symmetric import SymmetricActor, SymmetricCritic
 
     torch.manual_seed(1)
-    n, obs, act = 4, torch.rand(8, 26), torch.rand(8, 4) * 2 - 1
+    n, obs, act = 4, torch.rand(8, OBS_PER_NODE * 4 + 2), torch.rand(8, 4) * 2 - 1
     actor, critic = SymmetricActor(n, [32, 32]), SymmetricCritic(n, [32, 32])
     a = actor(obs)
     assert a.shape == (8, 4) and (a.abs() <= 1).all()
