@@ -42,7 +42,7 @@ class ShapeMismatch(ValueError):
 def check_same_shape(trained_on: "WorkloadGroup | str", target: WorkloadGroup, params: EnvParams | None = None,
                      max_replicas: list[int] | None = None) -> None:
     """Raise ``ShapeMismatch`` naming both shapes unless ``target`` has as many nodes as
-    ``trained_on`` and the same max replicas per node (a policy's observation is ``6 n + 2`` values
+    ``trained_on`` and the same max replicas per node (a policy's observation is ``7 n + 2`` values
     and its action one count in ``0..max_j`` per node: both fixed when it was trained).
 
     ``max_replicas``: the shape a checkpoint recorded; then ``trained_on`` may be just its name."""

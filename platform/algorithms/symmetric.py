@@ -68,7 +68,7 @@ def _mlp(inputs: int, hiddens: list[int], outputs: int, last_gain: float) -> nn.
 
 
 def node_inputs(obs: torch.Tensor, nodes: int, use_time: bool = True) -> torch.Tensor:
-    """``(B, 6n + 2)`` observations -> ``(B, n, 4 * 6 + 2)`` per-node inputs ``x_j`` (module doc)."""
+    """``(B, 7n + 2)`` observations -> ``(B, n, 4 * 7 + 2)`` per-node inputs ``x_j`` (module doc)."""
     per = obs[:, : nodes * OBS_PER_NODE].reshape(-1, nodes, OBS_PER_NODE)
     clock = obs[:, nodes * OBS_PER_NODE: nodes * OBS_PER_NODE + TIME_FEATURES]
     if not use_time:

@@ -7,7 +7,7 @@ differ. Per run and per decision interval (``decision_interval_s``, 5 min by def
 
 - ``replicas[t][j]``: node j's replicas during interval t;
 - ``load[t][j]``: station j's requests in interval t (its users' arrivals plus retries) / node j's full
-  service rate (``max_j x mu``), the observation's feature ``6j + 1`` (1.0 = node j's capacity);
+  service rate (``max_j x mu``), the observation's feature ``7j + 1`` (1.0 = node j's capacity);
 - ``cost[t]``, ``latency_ms[t]`` (mean over requests), ``p95_latency_ms[t]``, ``success_rate[t]``;
 
 and the totals: ``total_cost`` (sum of ``cost`` over the day) and ``mean_cost`` (per step).

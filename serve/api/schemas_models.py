@@ -96,7 +96,7 @@ class DeployResponse(BaseModel):
 class PredictRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     observation: list[StrictFloat | StrictInt] = Field(
-        min_length=1, max_length=4096, description="the env's observation: 6 values per node, then sin/cos of the time")
+        min_length=1, max_length=4096, description="the env's observation: 7 values per node, then sin/cos of the time")
 
 
 class PredictResponse(BaseModel):
