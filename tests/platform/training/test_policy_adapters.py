@@ -5,6 +5,7 @@ import numpy as np
 from lwmecps.envs import EdgeClusterEnv
 from lwmecps.envs.adapters import ContinuousAction, FlatDiscreteAction
 from lwmecps.envs.groups import GroupSpec, WorkloadGroup, _generate_users
+from lwmecps.envs.simulator import OBS_PER_NODE
 from lwmecps.platform.algorithms.inference import cluster_shape
 from lwmecps.platform.training.policy_adapters import to_env_for
 
@@ -18,7 +19,7 @@ def uneven_group() -> WorkloadGroup:
 def test_the_recorded_shape_inverts_like_the_env_adapters():
     group = uneven_group()
     shape = cluster_shape({"group": group})
-    assert shape == {"node_names": ["a", "b", "c"], "max_replicas": [4, 1, 2]}
+    assert shape == {"node_names": ["a", "b", "c"], "max_replicas": [4, 1, 2], "obs_per_node": OBS_PER_NODE}
     flat, cont = FlatDiscreteAction(EdgeClusterEnv(group)), ContinuousAction(EdgeClusterEnv(group))
     by_shape = to_env_for("dqn", max_replicas=shape["max_replicas"])
     assert all(np.array_equal(by_shape(i), flat.to_replicas(i)) for i in range(flat.action_space.n))
