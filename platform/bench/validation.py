@@ -58,7 +58,10 @@ def run(model_type: str, param_sets: list[dict[str, Any]], seeds: tuple[int, ...
             r = ray.get(done[0])
             runs[i].append(r["costs"])
             log(f"{model_type} {param_sets[i]} seed {r['seed']}: {r['env_steps']} env steps, validation "
-                + ", ".join(f"{g} {r['costs'][g] / base[g]['causal-oracle']:.4f}x causal-oracle" for g in groups))
+                + ", ".join(f"{g} {r['costs'][g] / base[g]['causal-oracle']:.4f}x causal-oracle" for g in groups)
+                # the selection curve shows whether the budget cut a still-improving run short
+                + "; selection score by training s: "
+                + ", ".join(f"{t:.0f}: {ratio:.3f}" for t, _, ratio in r["selection_log"]))
     finally:
         if started:
             ray.shutdown()
