@@ -73,7 +73,7 @@ def bench_serve(
 def bench_train(
     model_types: str = typer.Option("ppo,dqn,sac,td3,q_learning", "--types", help="comma-separated model types"),
     budget_s: float = typer.Option(None, "--budget-s", "--budget", min=10, max=7200,
-                                   help="training seconds per run (default: ppo 240, dqn 600, sac 300, td3 240, "
+                                   help="training seconds per run (default: ppo 240, dqn 600, sac 600, td3 240, "
                                         "q_learning 120)"),
     seeds: str = typer.Option("1,2,3", "--seeds", help="comma-separated training seeds"),
     days: int = typer.Option(4, "--days", min=1, max=30, help="evaluation days per group (seeds 0..days-1)"),
@@ -218,7 +218,7 @@ def bench_nodes(
 
 @bench_app.command("report")
 def bench_report(
-    train: bool = typer.Option(True, "--train/--no-train", help="include the training benchmark (~35 min)"),
+    train: bool = typer.Option(True, "--train/--no-train", help="include the training benchmark (~50 min)"),
     budget_s: float = typer.Option(None, "--budget-s", "--budget", min=10, max=7200,
                                    help="training seconds per run of the training benchmark (shortens it)"),
     readme: str = typer.Option("benchmarks/README.md", "--readme", help="report to update"),

@@ -93,7 +93,8 @@ def q_learning(p: dict[str, Any]):
         epsilon_end=p["epsilon_end"], epsilon_decay_steps=p["epsilon_decay_steps"],
         credit=p["credit"],
     ).rl_module(model_config={"tod_bins": p["tod_bins"], "load_bins": p.get("load_bins"),
-                              "replica_state": p["replica_state"], "load_signal": p["load_signal"]})
+                              "replica_state": p["replica_state"], "load_signal": p["load_signal"],
+                              "greedy_average": p["greedy_average"]})
 
 
 def appo(p: dict[str, Any]):

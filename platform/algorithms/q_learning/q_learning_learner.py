@@ -69,4 +69,5 @@ class QLearningTorchLearner(TorchLearner):
         c = self.config
         frac = min(1.0, t / max(1, c.epsilon_decay_steps))
         for module_id in self.module.keys():
+            self.module[module_id].average_table()
             self.module[module_id].epsilon.fill_(c.epsilon_start + frac * (c.epsilon_end - c.epsilon_start))

@@ -127,3 +127,41 @@ def test_station_credit_needs_the_simulators_station_costs():
                                  infos=[{}, {"station_cost": [0.5, 0.5]}, {"cost": 1.0}], len_lookback_buffer=0)
     with pytest.raises(ValueError, match="station_cost.*step 1"):
         AddStationCostsFromEpisodesToTrainBatch()(rl_module=None, batch={}, episodes=[episode])
+
+
+def _table_module(greedy_average):
+    import gymnasium as gym
+
+    from lwmecps.platform.algorithms.q_learning.q_table_rl_module import QTableRLModule
+
+    obs = gym.spaces.Box(0.0, 10.0, (2 * OBS_PER_NODE + 2,), np.float32)
+    config = {"tod_bins": 1, "replica_state": False, "load_signal": "load", "greedy_average": greedy_average}
+    return QTableRLModule(observation_space=obs, action_space=gym.spaces.MultiDiscrete([3, 3]),
+                          model_config=config)
+
+
+def test_the_greedy_action_reads_the_averaged_table_and_exploration_the_table():
+    from ray.rllib.core.columns import Columns
+
+    module = _table_module(0.5)
+    with torch.no_grad():
+        module.q.zero_()
+        module.q[:, :, 2] = 1.0  # the table's argmax: 2 replicas everywhere
+    module.average_table()
+    module.average_table()
+    torch.testing.assert_close(module.q_avg, 0.75 * module.q.detach())  # (1 - 0.5)^2 of the zero start left
+    with torch.no_grad():
+        module.q_avg[:, :, 0] = 2.0  # the average still prefers 0 replicas
+    module.epsilon.fill_(0.0)
+    batch = {Columns.OBS: torch.zeros(3, 2 * OBS_PER_NODE + 2)}
+    assert module.forward_inference(batch)[Columns.ACTIONS].tolist() == [[0, 0]] * 3
+    assert module.forward_exploration(batch)[Columns.ACTIONS].tolist() == [[2, 2]] * 3
+    assert "q_avg" in module.state_dict()  # it travels to the EnvRunners and into checkpoints
+
+
+def test_without_averaging_the_greedy_action_reads_the_table():
+    module = _table_module(1.0)
+    module.average_table()  # a no-op
+    assert not hasattr(module, "q_avg") and "q_avg" not in module.state_dict()
+    with pytest.raises(ValueError, match="greedy_average must be in"):
+        _table_module(1.5)
