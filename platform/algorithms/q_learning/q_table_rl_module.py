@@ -43,7 +43,8 @@ class QTableRLModule(TorchRLModule):
         states = state_count(self.levels, len(self.edges) + 1, self.tod_bins, self.replica_state)
         self.q = nn.Parameter(torch.zeros(self.n_nodes, states, self.levels))
         self.register_buffer("epsilon", torch.tensor(1.0))
-        self.greedy_average = float(self.model_config.get("greedy_average") or 1.0)
+        average = self.model_config.get("greedy_average")
+        self.greedy_average = 1.0 if average is None else float(average)
         if not 0.0 < self.greedy_average <= 1.0:
             raise ValueError(f"greedy_average must be in (0, 1], got {self.greedy_average}")
         if self.greedy_average < 1.0:

@@ -163,5 +163,6 @@ def test_without_averaging_the_greedy_action_reads_the_table():
     module = _table_module(1.0)
     module.average_table()  # a no-op
     assert not hasattr(module, "q_avg") and "q_avg" not in module.state_dict()
-    with pytest.raises(ValueError, match="greedy_average must be in"):
-        _table_module(1.5)
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError, match="greedy_average must be in"):
+            _table_module(bad)
