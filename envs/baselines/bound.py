@@ -121,48 +121,93 @@ def relaxed_costs(lam0, rho, configs, prm):
     return out
 
 
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _eval_box(lam, rho_t, cfg, prm, comp, off, load, node_rho, g, order, ref_cfg, ref_off):
+    """``C~_t(cfg)`` evaluated into rows ``off ..`` of ``comp`` (reusing ``ref_off``'s rows, see ``eval_config``)."""
+    n = lam.shape[0]
+    eval_config(lam, cfg, prm, node_rho, comp, off, load, ref_cfg, ref_off)
+    for j in range(n):
+        g[j] = prm[P_W_LAT] * comp[off + j, C_LATENCY] / 100.0 + prm[P_W_FAIL] * comp[off + j, C_FAILED]
+    return _box_min(lam, rho_t, g, order)
+
+
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
 def relaxed_step_minima(lam0, rho, caps, prm):
     """Per step: ``(min_c C~_t(c), min_c ((1 - phi) C~_t(c) + w_rep sum c))`` over every
-    configuration, enumerated as a mixed-radix counter (for clusters too large for the DP).
+    configuration (for clusters too large for the DP), by bounds over the zero patterns.
 
-    Consecutive configurations differ in few nodes, so each evaluation reuses the previous one's
-    rows for the stations whose serving node kept its count (``eval_config``'s ``ref``).
+    Within one zero pattern ``P`` (the set of nodes with replicas) routing and node loads do not
+    change, and each ``g_j`` is non-increasing in the count of the node serving j: more servers at
+    the same load give a smaller Erlang-C waiting probability and a faster decay ``c mu - lambda``,
+    so a stochastically smaller response time (an overloaded node only stops failing). The box
+    minimum is non-decreasing in every ``g_j``. So ``C~`` is non-increasing in the counts within
+    ``P``: its least value over ``P`` is at ``full_P`` (every node of ``P`` at its maximum), which
+    gives the first minimum from ``2^n`` evaluations, and ``(1 - phi) C~(full_P) + w_rep sum x``
+    is at most the second objective of every configuration ``x`` of ``P``: configurations whose
+    bound is not below the best value found are skipped (exact: the same minima as evaluating all).
     """
     steps, n = lam0.shape
-    phi, w_rep, w_lat, w_fail = prm[P_PHI], prm[P_W_REP], prm[P_W_LAT], prm[P_W_FAIL]
-    total = 1
-    for j in range(n):
-        total *= int(caps[j]) + 1
+    phi, w_rep = prm[P_PHI], prm[P_W_REP]
+    live = np.flatnonzero(caps >= 1.0)  # nodes that can hold replicas
+    m = live.shape[0]
+    patterns = 1 << m
     out = np.empty((steps, 2))
     for t in prange(steps):
         comp = np.zeros((2 * n, N_COMP))
         load, node_rho, g = np.empty(n), np.empty(n), np.empty(n)
         order = np.empty(n, dtype=np.int64)
         cfgs = np.zeros((2, n))
+        cand = np.zeros(n)
         lam = lam0[t]
         s = 0.0
         for j in range(n):
             s += lam[j]
+        if s <= 0.0:  # no arrivals: every configuration costs the idle latency; no replicas is cheapest
+            c = prm[P_W_LAT] * prm[P_BASE] / 100.0
+            out[t, 0], out[t, 1] = c, (1.0 - phi) * c
+            continue
+        full = np.empty(patterns)
+        lower = np.empty(patterns)
         best_c, best_step = np.inf, np.inf
-        for m in range(total):
-            cur = m % 2
-            cfg, prev = cfgs[cur], cfgs[1 - cur]
-            rest, reps = m, 0.0
-            for j in range(n - 1, -1, -1):
-                base = int(caps[j]) + 1
-                cfg[j] = rest % base
-                rest //= base
-                reps += cfg[j]
-            if s <= 0.0:
-                c = w_lat * prm[P_BASE] / 100.0
-            else:
-                eval_config(lam, cfg, prm, node_rho, comp, cur * n, load, prev, (1 - cur) * n if m > 0 else -1)
-                for j in range(n):
-                    g[j] = w_lat * comp[cur * n + j, C_LATENCY] / 100.0 + w_fail * comp[cur * n + j, C_FAILED]
-                c = _box_min(lam, rho[t], g, order)
-            best_c = min(best_c, c)
-            best_step = min(best_step, (1.0 - phi) * c + w_rep * reps)
+        for p in range(patterns):  # each pattern's full configuration
+            reps, size = 0.0, 0
+            for k in range(n):
+                cand[k] = 0.0
+            for i in range(m):
+                if (p >> i) & 1:
+                    cand[live[i]] = caps[live[i]]
+                    reps += caps[live[i]]
+                    size += 1
+            full[p] = _eval_box(lam, rho[t], cand, prm, comp, 0, load, node_rho, g, order, cand, -1)
+            lower[p] = (1.0 - phi) * full[p] + w_rep * size  # the least second objective P can reach
+            best_c = min(best_c, full[p])
+            best_step = min(best_step, (1.0 - phi) * full[p] + w_rep * reps)
+        cur, has_prev = 0, False
+        for p in np.argsort(lower):  # the most promising patterns first: the incumbent falls fast
+            if lower[p] >= best_step:
+                break
+            total = 1
+            for i in range(m):
+                if (p >> i) & 1:
+                    total *= int(caps[live[i]])
+            for mm in range(total):  # counts 1..max of P's nodes, as a mixed-radix counter
+                rest, reps = mm, 0.0
+                for k in range(n):
+                    cand[k] = 0.0
+                for i in range(m - 1, -1, -1):
+                    if (p >> i) & 1:
+                        k = live[i]
+                        cand[k] = 1.0 + rest % int(caps[k])
+                        rest //= int(caps[k])
+                        reps += cand[k]
+                if (1.0 - phi) * full[p] + w_rep * reps >= best_step:
+                    continue
+                for k in range(n):
+                    cfgs[cur, k] = cand[k]
+                c = _eval_box(lam, rho[t], cfgs[cur], prm, comp, cur * n, load, node_rho, g, order,
+                              cfgs[1 - cur], (1 - cur) * n if has_prev else -1)
+                best_step = min(best_step, (1.0 - phi) * c + w_rep * reps)
+                cur, has_prev = 1 - cur, True
         out[t, 0], out[t, 1] = best_c, best_step
     return out
 

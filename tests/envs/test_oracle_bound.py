@@ -8,8 +8,10 @@ import pytest
 from lwmecps.envs import EdgeClusterEnv, known_groups
 from lwmecps.envs.baselines import (DEFAULT_TRAIN_GROUP, BestStaticPolicy, OracleBound, baseline_names, evaluate,
                                     evaluate_baselines, make_policy)
-from lwmecps.envs.baselines.bound import (pooled_step_minima, relaxed_step_minima, retry_box, station_floor)
-from lwmecps.envs.simulator import P_PHI, P_RATE
+from lwmecps.envs.baselines.bound import (pooled_step_minima, relaxed_costs, relaxed_step_minima, retry_box,
+                                          station_floor)
+from lwmecps.envs.baselines.planning import all_configs
+from lwmecps.envs.simulator import P_PHI, P_RATE, P_W_REP
 
 SEEDS = range(5)
 SMALL = [g for g in known_groups() if EdgeClusterEnv(g).sim.n <= 8]
@@ -101,3 +103,27 @@ def test_the_pooled_bound_relaxes_the_enumerated_one(group):
         phi = sim.prm[P_PHI]
         ratio = (phi * pooled[:, 0] + pooled[:, 1]).sum() / (phi * exact[:, 0] + exact[:, 1]).sum()
         assert 0.4 < ratio <= 1.0  # looser (no queueing delay), not vacuous
+
+
+def _episode_box(env, seed):
+    env.reset(seed=seed)
+    sim = env.sim
+    lam0 = sim.episode_users() * sim.prm[P_RATE]
+    lam0[0] += sim.state[0, sim.n: 2 * sim.n]
+    return sim, lam0, retry_box(lam0, sim.caps.astype(np.float64), sim.prm)
+
+
+@pytest.mark.parametrize("group, steps", [("profile-b", None), ("synthetic-8", [0, 1, 70, 140, 200, 287])])
+def test_the_step_minima_skip_nothing_that_counts(group, steps):
+    """The pattern bounds skip configurations, never a minimum: the same two minima as evaluating
+    every configuration (all steps on 4 nodes; steps across the day on 8 nodes, 5^8 configurations)."""
+    env = EdgeClusterEnv(group)
+    for seed in range(2):
+        sim, lam0, rho = _episode_box(env, seed)
+        rows = np.arange(sim.steps_per_episode) if steps is None else np.array(steps)
+        configs = all_configs(sim.caps)
+        every = relaxed_costs(lam0[rows], rho[rows], configs, sim.prm)
+        phi, w_rep = sim.prm[P_PHI], sim.prm[P_W_REP]
+        expected = np.stack([every.min(axis=1), ((1 - phi) * every + w_rep * configs.sum(axis=1)).min(axis=1)], 1)
+        found = relaxed_step_minima(lam0, rho, sim.caps.astype(np.float64), sim.prm)[rows]
+        np.testing.assert_allclose(found, expected, rtol=1e-12)
