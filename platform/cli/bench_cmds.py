@@ -74,7 +74,7 @@ def bench_train(
     model_types: str = typer.Option("ppo,dqn,sac,td3,q_learning", "--types", help="comma-separated model types"),
     budget_s: float = typer.Option(None, "--budget-s", "--budget", min=10, max=7200,
                                    help="training seconds per run (default: ppo 240, dqn 600, sac 600, td3 240, "
-                                        "q_learning 120)"),
+                                        "q_learning 240)"),
     seeds: str = typer.Option("1,2,3", "--seeds", help="comma-separated training seeds"),
     days: int = typer.Option(4, "--days", min=1, max=30, help="evaluation days per group (seeds 0..days-1)"),
     as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
