@@ -34,7 +34,7 @@ from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ..cluster import ClusterSim
 from ..edge_cluster import EdgeClusterEnv
@@ -69,15 +69,16 @@ def _interval_cost(users, cfg, prm, comp, load, rho, lam):
     return prm[P_W_LAT] * lat / total / 100.0 + prm[P_W_FAIL] * fail / total
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def cost_table(users, configs, prm):
-    """``C[t, m]``: mean interval cost of configuration m over the user samples ``users[t, s, :]``."""
+    """``C[t, m]``: mean interval cost of configuration m over the user samples ``users[t, s, :]``
+    (intervals in parallel: each row is its own sum, so the figures do not depend on the threads)."""
     steps, samples, n = users.shape
     m_count = configs.shape[0]
     out = np.zeros((steps, m_count))
-    comp = np.zeros((n, N_COMP))
-    load, rho, lam = np.empty(n), np.empty(n), np.empty(n)
-    for t in range(steps):
+    for t in prange(steps):
+        comp = np.zeros((n, N_COMP))
+        load, rho, lam = np.empty(n), np.empty(n), np.empty(n)
         for m in range(m_count):
             acc = 0.0
             for s in range(samples):
