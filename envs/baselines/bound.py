@@ -94,6 +94,16 @@ def _box_min(lam0, rho, g, order):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _eval_box(lam, rho_t, cfg, prm, comp, off, load, node_rho, g, order, ref_cfg, ref_off):
+    """``C~_t(cfg)`` evaluated into rows ``off ..`` of ``comp`` (reusing ``ref_off``'s rows, see ``eval_config``)."""
+    n = lam.shape[0]
+    eval_config(lam, cfg, prm, node_rho, comp, off, load, ref_cfg, ref_off)
+    for j in range(n):
+        g[j] = prm[P_W_LAT] * comp[off + j, C_LATENCY] / 100.0 + prm[P_W_FAIL] * comp[off + j, C_FAILED]
+    return _box_min(lam, rho_t, g, order)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
 def _relaxed_cost(lam0, rho, cfg, prm, comp, load, node_rho, g, order):
     n = lam0.shape[0]
     total = 0.0
@@ -101,10 +111,7 @@ def _relaxed_cost(lam0, rho, cfg, prm, comp, load, node_rho, g, order):
         total += lam0[j]
     if total <= 0.0:
         return prm[P_W_LAT] * prm[P_BASE] / 100.0
-    eval_config(lam0, cfg, prm, node_rho, comp, 0, load, cfg, -1)
-    for j in range(n):
-        g[j] = prm[P_W_LAT] * comp[j, C_LATENCY] / 100.0 + prm[P_W_FAIL] * comp[j, C_FAILED]
-    return _box_min(lam0, rho, g, order)
+    return _eval_box(lam0, rho, cfg, prm, comp, 0, load, node_rho, g, order, cfg, -1)
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
@@ -119,16 +126,6 @@ def relaxed_costs(lam0, rho, configs, prm):
         for m in range(configs.shape[0]):
             out[t, m] = _relaxed_cost(lam0[t], rho[t], configs[m], prm, comp, load, node_rho, g, order)
     return out
-
-
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
-def _eval_box(lam, rho_t, cfg, prm, comp, off, load, node_rho, g, order, ref_cfg, ref_off):
-    """``C~_t(cfg)`` evaluated into rows ``off ..`` of ``comp`` (reusing ``ref_off``'s rows, see ``eval_config``)."""
-    n = lam.shape[0]
-    eval_config(lam, cfg, prm, node_rho, comp, off, load, ref_cfg, ref_off)
-    for j in range(n):
-        g[j] = prm[P_W_LAT] * comp[off + j, C_LATENCY] / 100.0 + prm[P_W_FAIL] * comp[off + j, C_FAILED]
-    return _box_min(lam, rho_t, g, order)
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")

@@ -125,7 +125,6 @@ class RayCluster:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
         # what a killed raylet left behind (its workers) in this cluster's session
         for proc in psutil.process_iter(["pid", "cmdline"]):
             try:

@@ -85,17 +85,22 @@ def test_large_clusters_bound_is_below_every_baseline(group):
             assert bound <= cost * (1 + 1e-9), (group, seed, name, bound, cost)
 
 
+def _episode_box(env, seed):
+    """The episode's clairvoyant arrivals ``lam0`` (req/s; the first step's retries included) and retry box."""
+    env.reset(seed=seed)
+    sim = env.sim
+    lam0 = sim.episode_users() * sim.prm[P_RATE]
+    lam0[0] += sim.state[0, sim.n: 2 * sim.n]
+    return sim, lam0, retry_box(lam0, sim.caps.astype(np.float64), sim.prm)
+
+
 @pytest.mark.parametrize("group", ["profile-b", "heldout-heavy-flat"])
 def test_the_pooled_bound_relaxes_the_enumerated_one(group):
     """Step by step, the pooled bound (any size) is at most the enumerated step minima it stands in
     for, which are themselves a bound: so it is one too, only looser."""
     env = EdgeClusterEnv(group)
     for seed in range(3):
-        env.reset(seed=seed)
-        sim = env.sim
-        lam0 = sim.episode_users() * sim.prm[P_RATE]
-        lam0[0] += sim.state[0, sim.n: 2 * sim.n]
-        rho = retry_box(lam0, sim.caps.astype(np.float64), sim.prm)
+        sim, lam0, rho = _episode_box(env, seed)
         exact = relaxed_step_minima(lam0, rho, sim.caps.astype(np.float64), sim.prm)
         lo, hi = station_floor(sim.prm, sim.n)
         pooled = pooled_step_minima(lam0, rho, lo, hi, np.argsort(lo, kind="stable"), int(sim.caps.sum()), sim.prm)
@@ -103,14 +108,6 @@ def test_the_pooled_bound_relaxes_the_enumerated_one(group):
         phi = sim.prm[P_PHI]
         ratio = (phi * pooled[:, 0] + pooled[:, 1]).sum() / (phi * exact[:, 0] + exact[:, 1]).sum()
         assert 0.4 < ratio <= 1.0  # looser (no queueing delay), not vacuous
-
-
-def _episode_box(env, seed):
-    env.reset(seed=seed)
-    sim = env.sim
-    lam0 = sim.episode_users() * sim.prm[P_RATE]
-    lam0[0] += sim.state[0, sim.n: 2 * sim.n]
-    return sim, lam0, retry_box(lam0, sim.caps.astype(np.float64), sim.prm)
 
 
 @pytest.mark.parametrize("group, steps", [("profile-b", None), ("synthetic-8", [0, 1, 70, 140, 200, 287])])
