@@ -70,6 +70,14 @@ def retry_box(lam0: np.ndarray, caps: np.ndarray, prm: np.ndarray) -> np.ndarray
     return rho
 
 
+def episode_box(sim) -> tuple[np.ndarray, np.ndarray]:
+    """``(lam0, rho)`` of the episode ``sim`` was just reset to: the clairvoyant arrivals (req/s; the
+    first step's retries are known exactly and included) and ``retry_box``'s bound on the rest."""
+    lam0 = sim.episode_users() * sim.prm[P_RATE]
+    lam0[0] += sim.state[0, sim.n: 2 * sim.n]
+    return lam0, retry_box(lam0, sim.caps.astype(np.float64), sim.prm)
+
+
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
 def _box_min(lam0, rho, g, order):
     """``min over w in [lam0, lam0 + rho]`` of ``sum w g / sum w`` (``sum lam0 > 0``)."""
@@ -288,9 +296,7 @@ class OracleBound(_Planner):
 
     def reset(self, env) -> None:
         sim = env.sim
-        lam0 = sim.episode_users() * sim.prm[P_RATE]
-        lam0[0] += sim.state[0, sim.n: 2 * sim.n]  # the first step's retries are known exactly
-        rho = retry_box(lam0, sim.caps.astype(np.float64), sim.prm)
+        lam0, rho = episode_box(sim)
         if np.prod(sim.caps + 1.0) <= JOINT_LIMIT:
             configs = all_configs(sim.caps)
             costs = relaxed_costs(lam0, rho, configs, sim.prm)

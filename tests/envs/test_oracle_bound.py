@@ -8,10 +8,10 @@ import pytest
 from lwmecps.envs import EdgeClusterEnv, known_groups
 from lwmecps.envs.baselines import (DEFAULT_TRAIN_GROUP, BestStaticPolicy, OracleBound, baseline_names, evaluate,
                                     evaluate_baselines, make_policy)
-from lwmecps.envs.baselines.bound import (pooled_step_minima, relaxed_costs, relaxed_step_minima, retry_box,
-                                          station_floor)
+from lwmecps.envs.baselines.bound import (episode_box, pooled_step_minima, relaxed_costs, relaxed_step_minima,
+                                          retry_box, station_floor)
 from lwmecps.envs.baselines.planning import all_configs
-from lwmecps.envs.simulator import P_PHI, P_RATE, P_W_REP
+from lwmecps.envs.simulator import P_PHI, P_W_REP
 
 SEEDS = range(5)
 SMALL = [g for g in known_groups() if EdgeClusterEnv(g).sim.n <= 8]
@@ -86,12 +86,8 @@ def test_large_clusters_bound_is_below_every_baseline(group):
 
 
 def _episode_box(env, seed):
-    """The episode's clairvoyant arrivals ``lam0`` (req/s; the first step's retries included) and retry box."""
     env.reset(seed=seed)
-    sim = env.sim
-    lam0 = sim.episode_users() * sim.prm[P_RATE]
-    lam0[0] += sim.state[0, sim.n: 2 * sim.n]
-    return sim, lam0, retry_box(lam0, sim.caps.astype(np.float64), sim.prm)
+    return (env.sim, *episode_box(env.sim))
 
 
 @pytest.mark.parametrize("group", ["profile-b", "heldout-heavy-flat"])
