@@ -28,7 +28,7 @@ from ray.rllib.algorithms.dqn.dqn_catalog import DQNCatalog
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.models.base import ENCODER_OUT
 
-from lwmecps.platform.algorithms.symmetric import NODE_INPUTS, check_observation, node_inputs
+from lwmecps.platform.algorithms.symmetric import NODE_INPUTS, NodeGraph, check_observation, node_inputs
 
 
 def expansion_matrix(nvec) -> torch.Tensor:
@@ -78,9 +78,10 @@ class NodeEncoder(nn.Module):
     """``h_j = phi(x_j)``: one MLP shared by the nodes over each node's inputs ``x_j``
     (``lwmecps.platform.algorithms.symmetric.node_inputs``); ``ENCODER_OUT`` is ``(B, n, hidden)``."""
 
-    def __init__(self, nodes: int, hiddens: list[int], use_time: bool, extra_inputs: int = 0):
+    def __init__(self, nodes: int, hiddens: list[int], use_time: bool, extra_inputs: int = 0,
+                 graph: NodeGraph | None = None):
         super().__init__()
-        self.nodes, self.use_time = nodes, use_time
+        self.nodes, self.use_time, self.graph = nodes, use_time, graph
         layers: list[nn.Module] = []
         width = NODE_INPUTS + extra_inputs  # extra: per-node inputs a subclass appends (SAC's actions)
         for out in hiddens:
@@ -89,7 +90,7 @@ class NodeEncoder(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, batch: dict) -> dict:
-        return {ENCODER_OUT: self.net(node_inputs(batch[Columns.OBS], self.nodes, self.use_time))}
+        return {ENCODER_OUT: self.net(node_inputs(batch[Columns.OBS], self.nodes, self.use_time, self.graph))}
 
 
 class NodeAdvantage(nn.Module):
@@ -122,7 +123,7 @@ class NodeValue(nn.Module):
 
 class SymmetricDQNCatalog(BranchedDQNCatalog):
     """The branched head with every node's advantage and value from one network shared by the nodes:
-    ``A(s, a) = sum_j A_j(x_j, a_j)``, ``V(s) = b + sum_j v(x_j)`` (``x_j``: node j's own, its ring
+    ``A(s, a) = sum_j A_j(x_j, a_j)``, ``V(s) = b + sum_j v(x_j)`` (``x_j``: node j's own, its failover
     neighbours' and the cluster mean's measurements, and the clock; ``model_config["use_time"]``,
     default True, ``fcnet_hiddens`` the shared encoder's widths). As for PPO's node-symmetric module,
     a busy bs3 is handled like a busy bs1: the network reads the load, not which node it is."""
@@ -132,9 +133,11 @@ class SymmetricDQNCatalog(BranchedDQNCatalog):
         check_observation(observation_space.shape, len(self.nvec))
         self.hiddens = list(model_config_dict.get("fcnet_hiddens", [128, 128]))
         self.use_time = bool(model_config_dict.get("use_time", True))
+        self.graph_config = model_config_dict  # each encoder builds its own NodeGraph (buffers, no weights)
 
     def build_encoder(self, framework: str):
-        return NodeEncoder(len(self.nvec), self.hiddens, self.use_time)
+        return NodeEncoder(len(self.nvec), self.hiddens, self.use_time,
+                           graph=NodeGraph.from_config(self.graph_config, len(self.nvec)))
 
     def build_af_head(self, framework: str):
         return NodeAdvantage(self.hiddens[-1], self.nvec)

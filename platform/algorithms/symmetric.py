@@ -15,11 +15,18 @@ features per node, then the time of day), the network's input is
 simulator: a station without replicas sends its users to the next one); ``f_{j+1}`` the node j
 fails over to; the cluster mean; the (sin, cos) time of day (``use_time=False`` drops it: zeros).
 
+On a group with its own topology (``model_config["topology"]``: the latency matrix and every node's
+largest replica count, ``NodeGraph``) the neighbours are the group's: ``f_{t(j)}`` the node j's users
+fail over to (the nearest other node by the matrix) and the mean of ``f_i`` over the nodes ``i`` that
+fail over to j (zeros when none), and the features counted in a node's own size (replicas, loads,
+retries: ``/ max_j``) are rescaled to the largest node's (``x max_j / max_k max_k``), so that a
+count means the same capacity on every node. On the ring of equal nodes both reduce to the above.
+
 * policy: ``logits_j = pi(x_j)`` (one shared MLP, ``max_j + 1`` outputs kept for node j), the
   per-node logits concatenated: RLlib's ``MultiCategorical`` over ``MultiDiscrete(max + 1)``;
 * value: ``V(s) = b + sum_j v(x_j)`` (cost is a sum over nodes, so is the value of a state).
 
-``model_config``: ``hiddens`` (default ``[64, 64]``), ``use_time`` (default ``True``),
+``model_config``: ``hiddens`` (default ``[64, 64]``), ``use_time`` (default ``True``), ``topology``,
 ``prior_replicas`` (default 1, the env's ``initial_replicas``) and ``prior_logit`` (default 0.2).
 The policy head starts with weights of gain 0.01 (near-uniform action probabilities: PPO explores
 every count) and a bias of ``prior_logit`` on ``prior_replicas``: the *greedy* action of an
@@ -41,6 +48,7 @@ from ray.rllib.utils.annotations import override
 import torch
 from torch import nn
 
+from lwmecps.envs.edge_cluster import OBS_FEATURES
 from lwmecps.envs.simulator import OBS_PER_NODE
 
 TIME_FEATURES = 2
@@ -67,22 +75,94 @@ def _mlp(inputs: int, hiddens: list[int], outputs: int, last_gain: float) -> nn.
     return nn.Sequential(*layers, head)
 
 
-def node_inputs(obs: torch.Tensor, nodes: int, use_time: bool = True) -> torch.Tensor:
-    """``(B, 7n + 2)`` observations -> ``(B, n, 4 * 7 + 2)`` per-node inputs ``x_j`` (module doc)."""
+#: per-node features counted in the node's own size (``/ max_j``), rescaled by ``NodeGraph``
+SIZED_FEATURES = ("replicas", "load", "retries", "smoothed_load", "peak_load")
+
+
+def failover_targets(latency_ms) -> list[int]:
+    """``t(j)``: the node station j's users go to when node j has no replica and every other node has
+    one — the least ``L[j, k]`` over ``k != j``, ties to the first in rotation from j, as the
+    simulator routes (``lwmecps.envs.simulator``); ``[0]`` for one node."""
+    lat = np.asarray(latency_ms, dtype=np.float64)
+    n = len(lat)
+    if n == 1:
+        return [0]
+    # min() keeps the first of equal latencies, and the candidates run in rotation from j + 1
+    return [min(((j + s) % n for s in range(1, n)), key=lambda k: lat[j, k]) for j in range(n)]
+
+
+def node_topology(group) -> dict[str, Any]:
+    """``model_config["topology"]`` of a group (a shipped group's name or a ``WorkloadGroup``): its
+    latency matrix in ms (the failover ring when it has none) and every node's largest replica count."""
+    from lwmecps.envs import EnvParams, as_group
+    from lwmecps.envs.cluster import node_capacities
+    from lwmecps.envs.simulator import latency_matrix
+
+    group, params = as_group(group), EnvParams.load()
+    caps = np.asarray(node_capacities(group, params), dtype=np.int64)
+    lat = latency_matrix(len(caps), params.hop_latency_ms, group.spec.latency_ms)
+    return {"latency_ms": lat.tolist(), "max_replicas": caps.tolist()}
+
+
+class NodeGraph(nn.Module):
+    """A group's topology for the per-node inputs (module docstring): ``target[j] = t(j)``
+    (``failover_targets``), ``sources[j, i] = 1 / |S_j|`` for ``i`` in ``S_j = {i : t(i) = j}``, and
+    ``factor[j, k] = max_j / max_l max_l`` for the sized features ``k`` (``SIZED_FEATURES``), else 1.
+    Buffers only, not saved with the weights: the topology travels in the model config."""
+
+    def __init__(self, latency_ms, max_replicas):
+        super().__init__()
+        caps = np.asarray(max_replicas, dtype=np.float64)
+        target = failover_targets(latency_ms)
+        if len(target) != len(caps):
+            raise ValueError(f"topology: a {len(target)}-node latency matrix for {len(caps)} nodes")
+        sources = np.zeros((len(caps), len(caps)))
+        for i, j in enumerate(target):
+            sources[j, i] = 1.0
+        sources /= np.maximum(sources.sum(axis=1, keepdims=True), 1.0)
+        sized = np.isin(np.array(OBS_FEATURES), SIZED_FEATURES)
+        factor = np.where(sized[None, :], (caps / max(caps.max(), 1.0))[:, None], 1.0)
+        self.register_buffer("target", torch.as_tensor(target, dtype=torch.long), persistent=False)
+        self.register_buffer("sources", torch.as_tensor(sources, dtype=torch.float32), persistent=False)
+        self.register_buffer("factor", torch.as_tensor(factor, dtype=torch.float32), persistent=False)
+
+    @classmethod
+    def from_config(cls, model_config: dict[str, Any], nodes: int) -> "NodeGraph | None":
+        """The graph of ``model_config["topology"]``; None without one (the ring of equal nodes)."""
+        topology = (model_config or {}).get("topology")
+        if not topology:
+            return None
+        graph = cls(topology["latency_ms"], topology["max_replicas"])
+        if len(graph.target) != nodes:
+            raise ValueError(f"topology of {len(graph.target)} nodes for a {nodes}-node action space")
+        return graph
+
+
+def node_inputs(obs: torch.Tensor, nodes: int, use_time: bool = True, graph: NodeGraph | None = None) -> torch.Tensor:
+    """``(B, 7n + 2)`` observations -> ``(B, n, 4 * 7 + 2)`` per-node inputs ``x_j`` (module doc);
+    ``graph`` None: the ring of equal nodes."""
     per = obs[:, : nodes * OBS_PER_NODE].reshape(-1, nodes, OBS_PER_NODE)
     clock = obs[:, nodes * OBS_PER_NODE: nodes * OBS_PER_NODE + TIME_FEATURES]
     if not use_time:
         clock = torch.zeros_like(clock)
-    prev, nxt = torch.roll(per, 1, dims=1), torch.roll(per, -1, dims=1)
+    if graph is None:
+        prev, nxt = torch.roll(per, 1, dims=1), torch.roll(per, -1, dims=1)
+    else:
+        per = per * graph.factor
+        prev, nxt = torch.einsum("ji,bif->bjf", graph.sources, per), per[:, graph.target]
     mean = per.mean(dim=1, keepdim=True).expand(-1, nodes, -1)
     return torch.cat([per, prev, nxt, mean, clock[:, None, :].expand(-1, nodes, -1)], dim=-1)
 
 
-def node_actions(actions: torch.Tensor) -> torch.Tensor:
-    """``(B, n)`` actions -> ``(B, n, ACTION_INPUTS)``: node j's own, its ring neighbours' and the mean."""
+def node_actions(actions: torch.Tensor, graph: NodeGraph | None = None) -> torch.Tensor:
+    """``(B, n)`` actions -> ``(B, n, ACTION_INPUTS)``: node j's own, its neighbours' (the nodes that
+    fail over to j, the node j fails over to: ``graph``, or the ring) and the mean."""
     n = actions.shape[1]
-    return torch.stack([actions, torch.roll(actions, 1, dims=1), torch.roll(actions, -1, dims=1),
-                        actions.mean(dim=1, keepdim=True).expand(-1, n)], dim=-1)
+    if graph is None:
+        prev, nxt = torch.roll(actions, 1, dims=1), torch.roll(actions, -1, dims=1)
+    else:
+        prev, nxt = actions @ graph.sources.T, actions[:, graph.target]
+    return torch.stack([actions, prev, nxt, actions.mean(dim=1, keepdim=True).expand(-1, n)], dim=-1)
 
 
 class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
@@ -95,6 +175,7 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
         check_observation(self.observation_space.shape, self.nodes)
         self.nvec = [int(k) for k in nvec]
         self.use_time = bool(self.model_config.get("use_time", True))
+        self.graph = NodeGraph.from_config(self.model_config, self.nodes)
         hiddens = list(self.model_config.get("hiddens", [64, 64]))
         self.pi = _mlp(NODE_INPUTS, hiddens, max(self.nvec), last_gain=0.01)
         self.vf = _mlp(NODE_INPUTS, hiddens, 1, last_gain=1.0)
@@ -113,17 +194,18 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
 
     @override(TorchRLModule)
     def _forward(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
-        x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time)
+        x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time, self.graph)
         return {Columns.ACTION_DIST_INPUTS: self._logits(x)}
 
     @override(TorchRLModule)
     def _forward_train(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
-        x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time)
+        x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time, self.graph)
         return {Columns.ACTION_DIST_INPUTS: self._logits(x), Columns.EMBEDDINGS: x}
 
     @override(ValueFunctionAPI)
     def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:
-        x = embeddings if embeddings is not None else node_inputs(batch[Columns.OBS], self.nodes, self.use_time)
+        x = embeddings if embeddings is not None else node_inputs(batch[Columns.OBS], self.nodes, self.use_time,
+                                                                  self.graph)
         return self.vf(x).squeeze(-1).sum(dim=-1) + self.vf_bias
 
 
@@ -131,29 +213,30 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
 class SymmetricActor(nn.Module):
     """``mu(s)_j = tanh(pi(x_j))`` in ``[-1, 1]``: one shared per-node actor (TD3's ``actor``)."""
 
-    def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True):
+    def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True, graph: NodeGraph | None = None):
         super().__init__()
-        self.nodes, self.use_time = nodes, use_time
+        self.nodes, self.use_time, self.graph = nodes, use_time, graph
         # a near-zero first output (2 replicas of 4), far from the tanh's flat ends: with gain 1 the
         # actor saturated early and stopped moving (its greedy policy never changed in 240 s)
         self.net = _mlp(NODE_INPUTS, hiddens, 1, last_gain=0.01)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(self.net(node_inputs(obs, self.nodes, self.use_time)).squeeze(-1))
+        return torch.tanh(self.net(node_inputs(obs, self.nodes, self.use_time, self.graph)).squeeze(-1))
 
 
 class SymmetricCritic(nn.Module):
     """``Q(s, a) = b + sum_j q(x_j, a_j, a_{j-1}, a_{j+1}, mean a)`` over ``cat([obs, a])``: TD3's
     critics take the concatenation, as its update rules (``td3.update``) hand it over."""
 
-    def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True):
+    def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True, graph: NodeGraph | None = None):
         super().__init__()
-        self.nodes, self.use_time = nodes, use_time
+        self.nodes, self.use_time, self.graph = nodes, use_time, graph
         self.net = _mlp(NODE_INPUTS + ACTION_INPUTS, hiddens, 1, last_gain=1.0)
         self.bias = nn.Parameter(torch.zeros(1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         width = self.nodes * OBS_PER_NODE + TIME_FEATURES
         obs, act = x[:, :width], x[:, width:]
-        per_node = self.net(torch.cat([node_inputs(obs, self.nodes, self.use_time), node_actions(act)], dim=-1))
+        per_node = self.net(torch.cat([node_inputs(obs, self.nodes, self.use_time, self.graph),
+                                       node_actions(act, self.graph)], dim=-1))
         return per_node.squeeze(-1).sum(dim=-1, keepdim=True) + self.bias

@@ -4,13 +4,13 @@ Why: SAC's MLPs over the whole observation learn which node is busy at what hour
 day; on held-out days they mis-provision badly (issue 12: 2.3x hpa-tuned on the held-out mean, 4x
 on a heavier, flatter day). As for PPO (``symmetric``) and DQN (``branched_dqn``), every node's
 part of the actor and of the critics here comes from one network shared by the nodes, over node
-j's inputs ``x_j`` (its own, its ring neighbours' and the cluster mean's measurements, and the
+j's inputs ``x_j`` (its own, its failover neighbours' and the cluster mean's measurements, and the
 clock: ``symmetric.node_inputs``):
 
 * actor: ``(loc_j, log_std_j) = pi(phi(x_j))``: the tanh-squashed Gaussian of node j's action
   (RLlib's ``TorchSquashedGaussian``: the logits are all ``loc`` then all ``log_std``);
 * critic: ``Q(s, a) = b + sum_j q(psi(x_j, a_j, a_{j-1}, a_{j+1}, mean_k a_k))``: the cost is a sum
-  over nodes, so is its value; node j's term sees its own action, its ring neighbours' (where
+  over nodes, so is its value; node j's term sees its own action, its failover neighbours' (where
   users fail over to and from) and the cluster's mean.
 
 Everything else is RLlib's SAC unchanged (losses, temperature, targets, replay); the catalog only
@@ -27,18 +27,18 @@ from ray.rllib.core.columns import Columns
 from ray.rllib.core.models.base import ENCODER_OUT
 
 from .branched_dqn import NodeEncoder, NodeValue
-from .symmetric import ACTION_INPUTS, check_observation, node_actions, node_inputs
+from .symmetric import ACTION_INPUTS, NodeGraph, check_observation, node_actions, node_inputs
 
 
 class NodeActionEncoder(NodeEncoder):
     """``h_j = psi(x_j, node_actions(a)_j)``: the critics' encoder, one MLP shared by the nodes."""
 
-    def __init__(self, nodes: int, hiddens: list[int], use_time: bool):
-        super().__init__(nodes, hiddens, use_time, extra_inputs=ACTION_INPUTS)
+    def __init__(self, nodes: int, hiddens: list[int], use_time: bool, graph: NodeGraph | None = None):
+        super().__init__(nodes, hiddens, use_time, extra_inputs=ACTION_INPUTS, graph=graph)
 
     def forward(self, batch: dict) -> dict:
-        x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time)
-        return {ENCODER_OUT: self.net(torch.cat([x, node_actions(batch[Columns.ACTIONS])], dim=-1))}
+        x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time, self.graph)
+        return {ENCODER_OUT: self.net(torch.cat([x, node_actions(batch[Columns.ACTIONS], self.graph)], dim=-1))}
 
 
 class NodeGaussianHead(nn.Module):
@@ -64,12 +64,16 @@ class SymmetricSACCatalog(SACCatalog):
         check_observation(observation_space.shape, self.nodes)
         self.hiddens = list(model_config_dict.get("fcnet_hiddens", [128, 128]))
         self.use_time = bool(model_config_dict.get("use_time", True))
+        self.graph_config = model_config_dict  # each encoder builds its own NodeGraph (buffers, no weights)
+
+    def _graph(self) -> NodeGraph | None:
+        return NodeGraph.from_config(self.graph_config, self.nodes)
 
     def build_encoder(self, framework: str):
-        return NodeEncoder(self.nodes, self.hiddens, self.use_time)
+        return NodeEncoder(self.nodes, self.hiddens, self.use_time, graph=self._graph())
 
     def build_qf_encoder(self, framework: str):
-        return NodeActionEncoder(self.nodes, self.hiddens, self.use_time)
+        return NodeActionEncoder(self.nodes, self.hiddens, self.use_time, graph=self._graph())
 
     def build_pi_head(self, framework: str):
         return NodeGaussianHead(self.hiddens[-1])

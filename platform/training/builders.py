@@ -16,7 +16,7 @@ def ppo(p: dict[str, Any]):
         lr=p["learning_rate"], minibatch_size=p["batch_size"], num_epochs=p["epochs"],
         train_batch_size_per_learner=p["train_batch_size"], lambda_=p["lambda"],
         # returns are ~ -600 per day: an unclipped value loss (RLlib's default clip of 10 pinned it)
-        vf_clip_param=1e4, entropy_coeff=p["entropy_coeff"],
+        vf_clip_param=1e4, entropy_coeff=p["entropy_coeff"], grad_clip=p.get("grad_clip"),
     )
     if p["network"] == "symmetric":  # one shared per-node network (algorithms/symmetric.py)
         from ray.rllib.core.rl_module.rl_module import RLModuleSpec

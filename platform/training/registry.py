@@ -183,20 +183,22 @@ def _common(config, p: dict[str, Any], env_config: dict[str, Any], seed: int, ve
 
 _ON_POLICY_KEYS = {"learning_rate": ("lr",), "discount_factor": ("gamma",), "batch_size": ("minibatch_size",),
                    "epochs": ("num_epochs",), "lambda": ("lambda",), "entropy_coeff": ("entropy_coeff",),
-                   "train_batch_size": ("_train_batch_size_per_learner",)}
+                   "train_batch_size": ("_train_batch_size_per_learner",), "grad_clip": ("grad_clip",)}
 _REPLAY_KEYS = {"discount_factor": ("gamma",), "batch_size": ("_train_batch_size_per_learner",),
                 "epochs": ("training_intensity",), "learning_starts": ("num_steps_sampled_before_learning_starts",),
                 "tau": ("tau",)}
 _ASYNC_KEYS = {k: v for k, v in _ON_POLICY_KEYS.items() if k in ("learning_rate", "discount_factor", "train_batch_size")}
 # PPO's policy/value and TD3's actor/critics (lwmecps.platform.algorithms.symmetric)
 NETWORK = Param(str, choices=("symmetric", "mlp"), sweepable=False,
-                doc="'symmetric': one network shared by the nodes, each deciding from its own, its ring "
-                    "neighbours' and the mean load; 'mlp': one MLP over the whole observation")
+                doc="'symmetric': one network shared by the nodes, each deciding from its own, its failover "
+                    "neighbours' (ring or latency matrix) and the mean load; 'mlp': one MLP over the whole "
+                    "observation")
 MODEL_TYPES: dict[str, ModelType] = {
     "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, builders.ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
         "entropy_coeff": Param(float, 0.0, 1.0, doc="entropy bonus"),
         "train_batch_size": Param(int, 64, 100000, doc="env steps per training iteration"),
+        "grad_clip": Param(float, 1e-3, 1e4, doc="largest global norm of a gradient step (none: unclipped)"),
         "network": NETWORK,
     },
         rllib=_ON_POLICY_KEYS),
@@ -284,6 +286,19 @@ def get_model_type(name: str) -> ModelType:
     return MODEL_TYPES[name]
 
 
+def _with_topology(config, group):
+    """``config`` whose node-symmetric networks read ``group``'s topology (``symmetric.NodeGraph``):
+    PPO's module spec carries its own model config, the other types' catalogs read the algorithm's."""
+    from ..algorithms.symmetric import node_topology
+
+    topology = node_topology(group)
+    spec = config._rl_module_spec
+    if spec is not None and getattr(spec, "model_config", None) is not None:
+        spec.model_config = {**spec.model_config, "topology": topology}
+        return config
+    return config.rl_module(model_config={**config._model_config, "topology": topology})
+
+
 def build_config(model_type: str, params: dict[str, Any] | None, group, seed: int = 0, footprint=None,
                  label: str | None = None):
     """The RLlib ``AlgorithmConfig`` for a task (parameters validated first) on ``group`` (a shipped
@@ -307,4 +322,6 @@ def build_config(model_type: str, params: dict[str, Any] | None, group, seed: in
         from .policy_adapters import action_nvec
 
         config = config.rl_module(model_config={**config._model_config, "action_nvec": action_nvec(group).tolist()})
+    if p.get("network") == "symmetric":  # the group's failover neighbours and node sizes (algorithms/symmetric.py)
+        config = _with_topology(config, group)
     return _common(config, p, env_config, seed, vectorised=mt.adapter is None, footprint=footprint)

@@ -29,10 +29,12 @@ class TD3TorchRLModule(TorchRLModule, TargetNetworkAPI):
         hidden = list(self.model_config.get("fcnet_hiddens", [256, 256]))
         self.exploration_noise = float(self.model_config.get("exploration_noise", 0.1))
         if self.model_config.get("network", "mlp") == "symmetric":  # one shared per-node network
-            from lwmecps.platform.algorithms.symmetric import SymmetricActor, SymmetricCritic
+            from lwmecps.platform.algorithms.symmetric import NodeGraph, SymmetricActor, SymmetricCritic
 
-            self.actor = SymmetricActor(act_dim, hidden)
-            self.q1, self.q2 = SymmetricCritic(act_dim, hidden), SymmetricCritic(act_dim, hidden)
+            graph = NodeGraph.from_config(self.model_config, act_dim)  # None: the ring of equal nodes
+            self.actor = SymmetricActor(act_dim, hidden, graph=graph)
+            self.q1 = SymmetricCritic(act_dim, hidden, graph=graph)
+            self.q2 = SymmetricCritic(act_dim, hidden, graph=graph)
             return
         self.actor = nn.Sequential(mlp(obs_dim, hidden, act_dim), nn.Tanh())
         self.q1 = mlp(obs_dim + act_dim, hidden, 1)
