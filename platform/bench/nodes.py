@@ -32,7 +32,7 @@ def _baselines(group: str, days: int, seed: int, names: tuple[str, ...]) -> dict
     return suites.baseline_costs([group], days, seed, names, train_group=group)[group]
 
 
-def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1, 2), budget_s: float = 600.0,
+def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1, 2), budget_s: float = 900.0,
         days: int = 4, eval_every_s: float = 30.0, parallel: int = 2,
         log: Callable[[str], None] = print) -> dict[str, Any]:
     import ray
