@@ -125,6 +125,7 @@ class RayCluster:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)  # reap it: SIGKILL ends it at once
         # what a killed raylet left behind (its workers) in this cluster's session
         for proc in psutil.process_iter(["pid", "cmdline"]):
             try:
