@@ -133,11 +133,10 @@ class SymmetricDQNCatalog(BranchedDQNCatalog):
         check_observation(observation_space.shape, len(self.nvec))
         self.hiddens = list(model_config_dict.get("fcnet_hiddens", [128, 128]))
         self.use_time = bool(model_config_dict.get("use_time", True))
-        self.graph_config = model_config_dict  # each encoder builds its own NodeGraph (buffers, no weights)
+        self.graph = NodeGraph.from_config(model_config_dict, len(self.nvec))  # None: the ring of equal nodes
 
     def build_encoder(self, framework: str):
-        return NodeEncoder(len(self.nvec), self.hiddens, self.use_time,
-                           graph=NodeGraph.from_config(self.graph_config, len(self.nvec)))
+        return NodeEncoder(len(self.nvec), self.hiddens, self.use_time, graph=self.graph)
 
     def build_af_head(self, framework: str):
         return NodeAdvantage(self.hiddens[-1], self.nvec)

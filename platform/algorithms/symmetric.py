@@ -95,12 +95,13 @@ def node_topology(group) -> dict[str, Any]:
     """``model_config["topology"]`` of a group (a shipped group's name or a ``WorkloadGroup``): its
     latency matrix in ms (the failover ring when it has none) and every node's largest replica count."""
     from lwmecps.envs import EnvParams, as_group
-    from lwmecps.envs.cluster import node_capacities
     from lwmecps.envs.simulator import latency_matrix
 
-    group, params = as_group(group), EnvParams.load()
-    caps = np.asarray(node_capacities(group, params), dtype=np.int64)
-    lat = latency_matrix(len(caps), params.hop_latency_ms, group.spec.latency_ms)
+    from .actions import action_nvec
+
+    group = as_group(group)
+    caps = action_nvec(group) - 1
+    lat = latency_matrix(len(caps), EnvParams.load().hop_latency_ms, group.spec.latency_ms)
     return {"latency_ms": lat.tolist(), "max_replicas": caps.tolist()}
 
 

@@ -64,16 +64,13 @@ class SymmetricSACCatalog(SACCatalog):
         check_observation(observation_space.shape, self.nodes)
         self.hiddens = list(model_config_dict.get("fcnet_hiddens", [128, 128]))
         self.use_time = bool(model_config_dict.get("use_time", True))
-        self.graph_config = model_config_dict  # each encoder builds its own NodeGraph (buffers, no weights)
-
-    def _graph(self) -> NodeGraph | None:
-        return NodeGraph.from_config(self.graph_config, self.nodes)
+        self.graph = NodeGraph.from_config(model_config_dict, self.nodes)  # None: the ring of equal nodes
 
     def build_encoder(self, framework: str):
-        return NodeEncoder(self.nodes, self.hiddens, self.use_time, graph=self._graph())
+        return NodeEncoder(self.nodes, self.hiddens, self.use_time, graph=self.graph)
 
     def build_qf_encoder(self, framework: str):
-        return NodeActionEncoder(self.nodes, self.hiddens, self.use_time, graph=self._graph())
+        return NodeActionEncoder(self.nodes, self.hiddens, self.use_time, graph=self.graph)
 
     def build_pi_head(self, framework: str):
         return NodeGaussianHead(self.hiddens[-1])

@@ -293,7 +293,7 @@ def _with_topology(config, group):
 
     topology = node_topology(group)
     spec = config._rl_module_spec
-    if spec is not None and getattr(spec, "model_config", None) is not None:
+    if spec is not None and spec.model_config is not None:
         spec.model_config = {**spec.model_config, "topology": topology}
         return config
     return config.rl_module(model_config={**config._model_config, "topology": topology})
