@@ -8,6 +8,9 @@ DEPS   := $(VENV)/.deps-stamp
 LINKS  := $(VENV)/.links-stamp
 SOURCES := $(shell find platform envs serve configs -name '*.py' -o -name '*.yaml' -o -path '*/static/*' -type f 2>/dev/null)
 PYTEST_ARGS ?=
+# Two pytest workers, a whole file each (its module fixtures, e.g. a running service, set up once):
+# the suite waits on services and Ray much of the time, so a second file runs in those waits.
+PYTEST_WORKERS ?= -n 2 --dist loadfile
 
 export OMP_NUM_THREADS ?= 1
 
@@ -34,7 +37,7 @@ $(LINKS): $(DEPS) setup.py $(SOURCES)
 install: $(LINKS)
 
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The platform on this machine: MongoDB (embedded), Ray + dashboard, the API on :8000. Ctrl-C stops it.
 up: install
