@@ -61,6 +61,9 @@ def _port_free(host: str, port: int) -> bool:
 
 
 DRAIN_VAR = "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S"  # Serve's ingress drain (Settings.serve_drain_s)
+# HAProxy's own listeners (Serve's defaults 9101 and 8404, on all interfaces): a second `lwmecps up` on one
+# machine sets other ports here, or its HAProxy cannot bind and the service does not start.
+HAPROXY_PORT_VARS = ("RAY_SERVE_HAPROXY_METRICS_PORT", "RAY_SERVE_HAPROXY_STATS_PORT")
 
 
 def export_settings(settings: Settings) -> None:
@@ -86,7 +89,7 @@ def attach_runtime_env() -> dict:
     when it carries no credentials. A cluster whose MongoDB needs a password gets ``MONGODB_URI`` from
     its own environment (the KubeRay manifests take it from a Secret)."""
     env = {k: v for k, v in os.environ.items() if k.startswith("LWMECPS_") and k not in SECRET_VARS}
-    for key in ("OMP_NUM_THREADS", "RAY_SERVE_ENABLE_HA_PROXY", DRAIN_VAR):
+    for key in ("OMP_NUM_THREADS", "RAY_SERVE_ENABLE_HA_PROXY", *HAPROXY_PORT_VARS, DRAIN_VAR):
         if key in os.environ:
             env[key] = os.environ[key]
     uri = os.environ.get("MONGODB_URI")

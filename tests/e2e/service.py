@@ -24,6 +24,8 @@ class Service:
         self.env = {**os.environ, "LWMECPS_API_PORT": str(api_port), "LWMECPS_DASHBOARD_PORT": str(free_port()),
                     "LWMECPS_EMBEDDED_MONGO_PORT": str(free_port()), "LWMECPS_CHECKPOINT_EVERY_ITERATIONS": "1",
                     "LWMECPS_MAX_CONCURRENT_TRAININGS": "1",
+                    # HAProxy's metrics and stats listeners: two services run at once under make test
+                    "RAY_SERVE_HAPROXY_METRICS_PORT": str(free_port()), "RAY_SERVE_HAPROXY_STATS_PORT": str(free_port()),
                     "RAY_TMPDIR": tempfile.mkdtemp(prefix="ray", dir="/tmp")}
         self.proc: subprocess.Popen | None = None
         self.log = workdir / "up.log"
