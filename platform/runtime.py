@@ -68,6 +68,10 @@ HAPROXY_PORT_VARS = ("RAY_SERVE_HAPROXY_METRICS_PORT", "RAY_SERVE_HAPROXY_STATS_
 
 def export_settings(settings: Settings) -> None:
     """Absolute paths and ports into the environment, which Ray's workers inherit."""
+    # a W&B service token inherited from the process that launched us (one that had a run open):
+    # Ray's workers would inherit it and every training would log through that process's wandb-core,
+    # where a task resumed after its actor died finds its own run still open ("run ID is in use")
+    os.environ.pop("WANDB_SERVICE", None)
     os.environ["LWMECPS_DATA_DIR"] = str(settings.data_dir)
     os.environ["LWMECPS_ARTIFACTS_DIR"] = str(settings.artifacts_dir)
     os.environ["LWMECPS_WANDB_DIR"] = str(settings.wandb_dir)

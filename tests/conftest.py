@@ -14,6 +14,15 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _no_inherited_wandb_service():
+    """A test that opens a W&B run here leaves this process's wandb-core token in WANDB_SERVICE;
+    a later test's subprocesses (``lwmecps up``, ``ray start`` nodes, the CLI) would inherit it and
+    share that one service (a resumed task then found its run "in use"). Each starts its own."""
+    yield
+    os.environ.pop("WANDB_SERVICE", None)
+
+
 @pytest.fixture(scope="session")
 def ray_local():
     """A local Ray instance (2 CPUs, no dashboard) for the tests that train in-process."""
