@@ -56,8 +56,10 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
             done, pending = ray.wait(pending, num_returns=1)
             r = ray.get(done[0])
             runs.append(r)
-            log(f"{model_type} seed {r['seed']}: {r['env_steps']} env steps in {r['wall_s']} s; cost "
-                f"{r['costs'][group]:.4f} (best-static {base['best-static']:.4f}, hpa {base['hpa']:.4f})")
+            kept = min(r["selection_log"], key=lambda row: row[2])  # (training s, env steps, ratio)
+            log(f"{model_type} seed {r['seed']}: {r['env_steps']} env steps in {r['wall_s']} s, kept the policy "
+                f"of {kept[0]} s ({kept[2]:.4f}x hpa-tuned on the selection day); cost {r['costs'][group]:.4f} "
+                f"(best-static {base['best-static']:.4f}, hpa {base['hpa']:.4f})")
     finally:
         if started:
             ray.shutdown()
