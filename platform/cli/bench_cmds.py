@@ -185,7 +185,8 @@ def bench_scale(
 def bench_nodes(
     budget_s: float = typer.Option(900.0, "--budget-s", "--budget", min=10, max=7200,
                                    help="training seconds per seed (16 nodes, seeds 1-2: 1.010x best-static "
-                                        "after 600 s, 1.003x after 900 s)"),
+                                        "after 600 s, 1.003x after 900 s, 1.009x after 1500 s: both seeds "
+                                        "kept their policy of 585 s)"),
     seeds: str = typer.Option("1,2", "--seeds", help="comma-separated training seeds"),
     days: int = typer.Option(4, "--days", min=1, max=30, help="evaluation days (seeds 0..days-1)"),
     as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
