@@ -30,7 +30,6 @@ def test_online_only_with_a_key():
     assert "abc" not in repr(Settings(wandb_api_key="abc"))
 
 
-
 LAUNCHER = """
 import os, subprocess, sys
 from lwmecps.platform.runtime import export_settings
