@@ -33,11 +33,16 @@ def _baselines(group: str, days: int, seed: int, names: tuple[str, ...]) -> dict
 
 
 def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1, 2), budget_s: float = 900.0,
-        days: int = 4, eval_every_s: float = 30.0, parallel: int = 2,
+        days: int = 4, eval_every_s: float = 30.0, parallel: int = 2, params: dict[str, Any] | None = None,
         log: Callable[[str], None] = print) -> dict[str, Any]:
+    """``params``: task parameters over the type's defaults (checked before any work)."""
     import ray
 
     from lwmecps.envs import load_group
+    from lwmecps.platform.training.registry import get_model_type
+
+    params = dict(params or {})
+    get_model_type(model_type).resolve(params)  # a bad key or value fails here, not in a Ray task
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     t0 = time.monotonic()
@@ -49,7 +54,7 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
     started = start_ray(parallel)
     task = ray.remote(num_cpus=1)(train_one)
     try:
-        pending = [task.remote(model_type, s, budget_s, eval_every_s, workdir, selection, [group], days, None, group)
+        pending = [task.remote(model_type, s, budget_s, eval_every_s, workdir, selection, [group], days, params, group)
                    for s in seeds]
         runs = []
         while pending:
@@ -73,6 +78,6 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
     out["beats_best_static_and_hpa"] = bool(out["vs_best_static"] < 1 and out["vs_hpa"] < 1)
     out["per_seed"] = {str(r["seed"]): round(r["costs"][group], 4) for r in runs}
     out["env_steps"] = int(np.mean([r["env_steps"] for r in runs]))
-    out["setup"] = {"seeds": list(seeds), "budget_s": budget_s, "days": days, "eval_seeds": [0, days - 1],
+    out["setup"] = {"seeds": list(seeds), "budget_s": budget_s, "days": days, "eval_seeds": [0, days - 1], "params": params,
                     "selection_seed": suites.SELECTION_SEED, "baselines": {n: round(c, 4) for n, c in base.items()}}
     return out

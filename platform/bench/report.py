@@ -143,11 +143,13 @@ NODES_BEGIN, NODES_END = "<!-- nodes:begin (written by `lwmecps bench nodes --wr
 def nodes_block(nodes: dict[str, Any]) -> str:
     """``lwmecps bench nodes``'s figures: env speed in nodes, PPO on 16 nodes against the baselines."""
     st = nodes["setup"]
+    params = st.get("params") or {}
+    flag = f" --params '{json.dumps(params)}'" if params else ""
     lines = [NODES_BEGIN, "", f"### Clusters of 4, 16 and 64 nodes — {date.today().isoformat()}, "
-             "`lwmecps bench nodes --json --write`", "", f"Machine: {machine()}.", "",
+             f"`lwmecps bench nodes --json --budget {st['budget_s']:g}{flag} --write`", "", f"Machine: {machine()}.", "",
              "Batched simulator (256 clusters, uniform random actions), env steps/s x nodes: "
              + ", ".join(f"`node_steps_per_s_{n}` = {nodes[f'node_steps_per_s_{n}']}" for n in (4, 16, 64)) + ".", "",
-             f"{nodes['model_type'].upper()} with its defaults on `{nodes['group']}` ({nodes['nodes']} nodes), seeds "
+             f"{nodes['model_type'].upper()} with {'`' + json.dumps(params) + '` over ' if params else ''}its defaults on `{nodes['group']}` ({nodes['nodes']} nodes), seeds "
              f"{st['seeds']}, {st['budget_s']:g} s of training each (two at once), checkpoint kept on day seed "
              f"{st['selection_seed']}; evaluated over {st['days']} days (seeds {st['eval_seeds'][0]}..{st['eval_seeds'][1]}) "
              "that every baseline meets too. Cost per step (lower is better):", "",

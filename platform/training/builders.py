@@ -9,11 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 
+DEFAULT_LR_DECAY_STEPS = 1_000_000
+
+
+def _lr_schedule(p: dict[str, Any]):
+    """``learning_rate``, or with ``learning_rate_end`` RLlib's schedule: linear from ``learning_rate``
+    at env step 0 to ``learning_rate_end`` at ``lr_decay_steps`` (default 1e6), then held."""
+    if p.get("learning_rate_end") is None:
+        return p["learning_rate"]
+    return [[0, p["learning_rate"]], [p.get("lr_decay_steps") or DEFAULT_LR_DECAY_STEPS, p["learning_rate_end"]]]
+
+
 def ppo(p: dict[str, Any]):
     from ray.rllib.algorithms.ppo import PPOConfig
 
     config = PPOConfig().training(
-        lr=p["learning_rate"], minibatch_size=p["batch_size"], num_epochs=p["epochs"],
+        lr=_lr_schedule(p), minibatch_size=p["batch_size"], num_epochs=p["epochs"],
         train_batch_size_per_learner=p["train_batch_size"], lambda_=p["lambda"],
         # returns are ~ -600 per day: an unclipped value loss (RLlib's default clip of 10 pinned it)
         vf_clip_param=1e4, entropy_coeff=p["entropy_coeff"], grad_clip=p.get("grad_clip"),

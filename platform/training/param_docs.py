@@ -34,8 +34,8 @@ def _range(param: registry.Param) -> str:
 
 
 def _row(key: str, param: registry.Param, default: Any, rllib: tuple[str, ...] | None) -> str:
-    target = ", ".join(f"`{k}`" for k in rllib) if rllib else ("the module's structure" if not param.sweepable
-                                                                  else "unused by this type")
+    target = ", ".join(f"`{k}`" for k in rllib) if rllib else (
+        param.target or "the module's structure" if not param.sweepable else "unused by this type")
     return f"| `{key}` | {_value(default)} | {_range(param)} | {target} | {param.doc} |"
 
 

@@ -42,6 +42,7 @@ class Param:
     doc: str = ""
     choices: tuple = ()  # the accepted values of a str parameter (empty: any)
     sweepable: bool = True  # False: it selects the model's structure, no RLlib config key (not swept)
+    target: str = ""  # where an unsweepable parameter goes, when not into the module's structure (docs)
 
     def check(self, key: str, value: Any) -> Any:
         if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -200,6 +201,14 @@ MODEL_TYPES: dict[str, ModelType] = {
         "train_batch_size": Param(int, 64, 100000, doc="env steps per training iteration"),
         "grad_clip": Param(float, 1e-3, 1e4, doc="largest global norm of a gradient step (none: unclipped)"),
         "network": NETWORK,
+        # RLlib's piecewise-linear lr schedule [[0, learning_rate], [lr_decay_steps, learning_rate_end]]:
+        # not a key of its own, so a sweep cannot search it (it searches learning_rate, i.e. `lr`)
+        "learning_rate_end": Param(float, 1e-7, 1.0, sweepable=False, target="`lr` schedule",
+                                   doc="step size reached after lr_decay_steps env steps, linearly from "
+                                       "learning_rate, then held (none: constant learning_rate)"),
+        "lr_decay_steps": Param(int, 1, 10**9, sweepable=False, target="`lr` schedule",
+                                doc="env steps (sampled, lifetime) over which the step size decays to "
+                                    "learning_rate_end (default 1 000 000)"),
     },
         rllib=_ON_POLICY_KEYS),
     "dqn": ModelType("dqn", "RLlib DQN (double, dueling, prioritised replay) on the flattened action", "flat",

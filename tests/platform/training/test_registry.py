@@ -14,6 +14,17 @@ def test_defaults_come_from_yaml_and_parameters_override_them():
     assert q.lr == 0.2 and q.epsilon_decay_steps == 100000
 
 
+def test_ppo_learning_rate_decays_linearly_when_an_end_is_given():
+    assert build_config("ppo", {}, "profile-a").lr == 0.001  # constant by default
+    config = build_config("ppo", {"learning_rate_end": 1e-4, "lr_decay_steps": 5000}, "profile-a")
+    assert config.lr == [[0, 0.001], [5000, 1e-4]]
+    assert build_config("ppo", {"learning_rate_end": 2e-4}, "profile-a").lr == [[0, 0.001], [1_000_000, 2e-4]]
+    with pytest.raises(ParameterError, match=r"'lr_decay_steps'=0 is outside"):
+        build_config("ppo", {"lr_decay_steps": 0}, "profile-a")
+    with pytest.raises(ParameterError, match=r"unknown parameter\(s\) 'learning_rate_end' for model_type 'dqn'"):
+        build_config("dqn", {"learning_rate_end": 1e-4}, "profile-a")
+
+
 @pytest.mark.parametrize("model_type", list(MODEL_TYPES))
 def test_every_type_builds_and_rejects_unknown_keys(model_type):
     assert build_config(model_type, {}, "profile-a") is not None
