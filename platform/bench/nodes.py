@@ -78,6 +78,6 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
     out["beats_best_static_and_hpa"] = bool(out["vs_best_static"] < 1 and out["vs_hpa"] < 1)
     out["per_seed"] = {str(r["seed"]): round(r["costs"][group], 4) for r in runs}
     out["env_steps"] = int(np.mean([r["env_steps"] for r in runs]))
-    out["setup"] = {"seeds": list(seeds), "budget_s": budget_s, "days": days, "eval_seeds": [0, days - 1], "params": params,
-                    "selection_seed": suites.SELECTION_SEED, "baselines": {n: round(c, 4) for n, c in base.items()}}
+    out["setup"] = {"seeds": list(seeds), "budget_s": budget_s, "days": days, "eval_seeds": [0, days - 1],
+                    "params": params, "selection_seed": suites.SELECTION_SEED, "baselines": {n: round(c, 4) for n, c in base.items()}}
     return out

@@ -145,11 +145,13 @@ def nodes_block(nodes: dict[str, Any]) -> str:
     st = nodes["setup"]
     params = st.get("params") or {}
     flag = f" --params '{json.dumps(params)}'" if params else ""
+    over = f"`{json.dumps(params)}` over " if params else ""
     lines = [NODES_BEGIN, "", f"### Clusters of 4, 16 and 64 nodes — {date.today().isoformat()}, "
-             f"`lwmecps bench nodes --json --budget {st['budget_s']:g}{flag} --write`", "", f"Machine: {machine()}.", "",
+             f"`lwmecps bench nodes --json --budget {st['budget_s']:g}{flag} --write`", "",
+             f"Machine: {machine()}.", "",
              "Batched simulator (256 clusters, uniform random actions), env steps/s x nodes: "
              + ", ".join(f"`node_steps_per_s_{n}` = {nodes[f'node_steps_per_s_{n}']}" for n in (4, 16, 64)) + ".", "",
-             f"{nodes['model_type'].upper()} with {'`' + json.dumps(params) + '` over ' if params else ''}its defaults on `{nodes['group']}` ({nodes['nodes']} nodes), seeds "
+             f"{nodes['model_type'].upper()} with {over}its defaults on `{nodes['group']}` ({nodes['nodes']} nodes), seeds "
              f"{st['seeds']}, {st['budget_s']:g} s of training each (two at once), checkpoint kept on day seed "
              f"{st['selection_seed']}; evaluated over {st['days']} days (seeds {st['eval_seeds'][0]}..{st['eval_seeds'][1]}) "
              "that every baseline meets too. Cost per step (lower is better):", "",

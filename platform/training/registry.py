@@ -43,6 +43,7 @@ class Param:
     choices: tuple = ()  # the accepted values of a str parameter (empty: any)
     sweepable: bool = True  # False: it selects the model's structure, no RLlib config key (not swept)
     target: str = ""  # where an unsweepable parameter goes, when not into the module's structure (docs)
+    requires: str = ""  # a parameter that must be set too, or this one would change nothing
 
     def check(self, key: str, value: Any) -> Any:
         if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -139,6 +140,11 @@ class ModelType:
         from lwmecps.envs import EnvParams
 
         p = {**self.defaults(), **self.validate(params)}
+        accepted = {**SPEC_PARAMS, **COMMON_PARAMS, **self.extra}
+        for key in p:
+            needed = accepted[key].requires if key in accepted else ""
+            if needed and p.get(needed) is None:
+                raise ParameterError(f"parameter {key!r} needs {needed!r} as well (alone it would change nothing)")
         try:
             EnvParams.load(env_overrides(p))
         except ValueError as exc:
@@ -206,7 +212,7 @@ MODEL_TYPES: dict[str, ModelType] = {
         "learning_rate_end": Param(float, 1e-7, 1.0, sweepable=False, target="`lr` schedule",
                                    doc="step size reached after lr_decay_steps env steps, linearly from "
                                        "learning_rate, then held (none: constant learning_rate)"),
-        "lr_decay_steps": Param(int, 1, 10**9, sweepable=False, target="`lr` schedule",
+        "lr_decay_steps": Param(int, 1, 10**9, sweepable=False, target="`lr` schedule", requires="learning_rate_end",
                                 doc="env steps (sampled, lifetime) over which the step size decays to "
                                     "learning_rate_end (default 1 000 000)"),
     },

@@ -21,6 +21,8 @@ def test_ppo_learning_rate_decays_linearly_when_an_end_is_given():
     assert build_config("ppo", {"learning_rate_end": 2e-4}, "profile-a").lr == [[0, 0.001], [1_000_000, 2e-4]]
     with pytest.raises(ParameterError, match=r"'lr_decay_steps'=0 is outside"):
         build_config("ppo", {"lr_decay_steps": 0}, "profile-a")
+    with pytest.raises(ParameterError, match=r"'lr_decay_steps' needs 'learning_rate_end' as well"):
+        get_model_type("ppo").resolve({"lr_decay_steps": 5000})
     with pytest.raises(ParameterError, match=r"unknown parameter\(s\) 'learning_rate_end' for model_type 'dqn'"):
         build_config("dqn", {"learning_rate_end": 1e-4}, "profile-a")
 
