@@ -54,8 +54,8 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
     started = start_ray(parallel)
     task = ray.remote(num_cpus=1)(train_one)
     try:
-        pending = [task.remote(model_type, s, budget_s, eval_every_s, workdir, selection, [group], days, params, group)
-                   for s in seeds]
+        pending = [task.remote(model_type, s, budget_s, eval_every_s, workdir, selection, [group], days, params,
+                               group) for s in seeds]
         runs = []
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
@@ -79,5 +79,6 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
     out["per_seed"] = {str(r["seed"]): round(r["costs"][group], 4) for r in runs}
     out["env_steps"] = int(np.mean([r["env_steps"] for r in runs]))
     out["setup"] = {"seeds": list(seeds), "budget_s": budget_s, "days": days, "eval_seeds": [0, days - 1],
-                    "params": params, "selection_seed": suites.SELECTION_SEED, "baselines": {n: round(c, 4) for n, c in base.items()}}
+                    "params": params, "selection_seed": suites.SELECTION_SEED,
+                    "baselines": {n: round(c, 4) for n, c in base.items()}}
     return out

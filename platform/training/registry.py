@@ -115,10 +115,14 @@ class ModelType:
     #: API parameter -> the RLlib config keys it sets (where a sweep puts its search space)
     rllib: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def accepted(self) -> dict[str, Param]:
+        """Every parameter this type takes besides the resource keys: the spec's, the common and its own."""
+        return {**SPEC_PARAMS, **COMMON_PARAMS, **self.extra}
+
     def validate(self, params: dict[str, Any] | None) -> dict[str, Any]:
         from . import resources
 
-        accepted = {**SPEC_PARAMS, **COMMON_PARAMS, **self.extra}
+        accepted = self.accepted()
         params = params or {}
         unknown = sorted(set(params) - set(accepted) - set(resources.RESOURCE_PARAMS))
         if unknown:
@@ -140,10 +144,9 @@ class ModelType:
         from lwmecps.envs import EnvParams
 
         p = {**self.defaults(), **self.validate(params)}
-        accepted = {**SPEC_PARAMS, **COMMON_PARAMS, **self.extra}
-        for key in p:
-            needed = accepted[key].requires if key in accepted else ""
-            if needed and p.get(needed) is None:
+        for key, param in self.accepted().items():
+            needed = param.requires
+            if key in p and needed and p.get(needed) is None:
                 raise ParameterError(f"parameter {key!r} needs {needed!r} as well (alone it would change nothing)")
         try:
             EnvParams.load(env_overrides(p))
