@@ -50,6 +50,7 @@ class EnvParams(BaseModel):
     peak_window_s: float = Field(1800.0, gt=0, le=86400, description="window of the recent-peak-load observation, s")
     station_share_alpha: float = Field(0.0, ge=0, le=1e4, description="per-episode Dirichlet share concentration")
     # per-episode workload randomisation (training); see lwmecps.envs.randomise for the formulas
+    hot_station_prob: float = Field(0.0, ge=0, le=1, description="share of episodes with 1-2 adjacent hot stations")
     random_day_prob: float = Field(0.0, ge=0, le=1, description="share of episodes on a random daily shape")
     day_shift_hours: float = Field(0.0, ge=0, le=12, description="max shift of the group's daily curve, h")
     day_amplitude_min: float = Field(1.0, ge=0, le=5, description="least amplitude factor of the daily curve")

@@ -7,6 +7,11 @@ env without randomisation draws exactly what it always drew):
 
 1. station shares (``station_share_alpha = a > 0``): ``s ~ Dirichlet(a n shares)``,
    ``m = g * s / shares`` (mean: the group's split; the aggregate load is unchanged);
+1b. hot stations: with probability ``hot_station_prob``, ``k ~ U{1, 2}`` stations adjacent in the
+   group's order (``j, j+1 mod n``, ``j ~ U{0..n-1}``) get weight ``H ~ U[HOT_FACTOR]``, the others 1:
+   ``m[d, i] <- m[d, i] w_i sum_l m[d, l] / sum_l m[d, l] w_l`` (aggregate unchanged; two hot
+   stations of 4 at H = 3 take 3/8 of the load each). Near-even Dirichlet shares load a node near
+   its capacity only at a daily peak; this holds one or two nodes there for hours;
 2. daily shape: with probability ``random_day_prob`` the aggregate curve is replaced by a *random
    day* of the same daily mean, split by the episode's shares: ``m[d, j] = mean(G) * r(d) * s_j``,
    ``r = day_curve(...)`` (mean 1, see ``random_day``); otherwise the group's curve is shifted by a
@@ -25,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 MAX_STATION_USERS = 700.0
+HOT_FACTOR = (1.5, 3.5)  # range of a hot station's weight against the others' 1
 
 
 def random_day(rng: np.random.Generator, intervals: int) -> np.ndarray:
@@ -46,9 +52,21 @@ def random_day(rng: np.random.Generator, intervals: int) -> np.ndarray:
     return curve / curve.mean()
 
 
+def hot_stations(means: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``means`` with one or two adjacent stations made hot (step 1b of the module); per interval
+    the aggregate is unchanged."""
+    n = means.shape[1]
+    hot = (int(rng.integers(n)) + np.arange(min(n, int(rng.integers(1, 3))))) % n
+    weight = np.ones(n)
+    weight[hot] = rng.uniform(*HOT_FACTOR)
+    weighted = means * weight
+    total, new_total = means.sum(axis=1, keepdims=True), weighted.sum(axis=1, keepdims=True)
+    return np.divide(weighted * total, new_total, out=np.zeros_like(weighted), where=new_total > 0)
+
+
 def is_randomised(params) -> bool:
     """Whether episodes of ``params`` draw their own mean curves (else: the group's, tabled)."""
-    return (params.station_share_alpha > 0 or params.random_day_prob > 0 or params.day_shift_hours > 0
+    return (params.station_share_alpha > 0 or params.hot_station_prob > 0 or params.random_day_prob > 0 or params.day_shift_hours > 0
             or (params.day_amplitude_min, params.day_amplitude_max) != (1.0, 1.0)
             or (params.load_level_min, params.load_level_max) != (1.0, 1.0))
 
@@ -64,6 +82,8 @@ def episode_means(means: np.ndarray, shares: np.ndarray, params, rng: np.random.
     per_day = intervals_per_day or means.shape[0]
     if params.station_share_alpha > 0:
         out = out * (rng.dirichlet(params.station_share_alpha * n * shares) / shares)
+    if params.hot_station_prob > 0 and rng.random() < params.hot_station_prob:
+        out = hot_stations(out, rng)
     if params.random_day_prob > 0 and rng.random() < params.random_day_prob:
         split = out.sum(axis=0) / out.sum()
         day = np.tile(random_day(rng, per_day), means.shape[0] // per_day)

@@ -93,11 +93,13 @@ def read_meta(checkpoint: str | Path) -> dict[str, Any]:
     return json.loads(meta.read_text())
 
 
-def load_policy(checkpoint: str | Path):
-    """``(RLModulePolicy, meta)`` for a checkpoint directory."""
+def load_policy(checkpoint: str | Path, guard: bool = True):
+    """``(RLModulePolicy, meta)`` for a checkpoint directory; ``guard``: with the scale-down guard
+    (``lwmecps.platform.algorithms.guard``: how every served, evaluated and reconciled policy acts)."""
     from ray.rllib.core.rl_module.rl_module import RLModule
 
     from .actions import action_nvec, adapter_of, to_replicas
+    from .guard import ScaleDownGuard
     from .policy import RLModulePolicy
 
     meta = read_meta(checkpoint)
@@ -106,4 +108,5 @@ def load_policy(checkpoint: str | Path):
     # the inverse follows from the module's own action space and the recorded shape (checkpoints from
     # before the shape was recorded: their shipped group gives it)
     shape = meta.get("max_replicas") or (action_nvec(meta["group_id"]) - 1).tolist()
-    return RLModulePolicy(module, to_env=to_replicas(adapter_of(module.action_space), shape)), meta
+    return RLModulePolicy(module, to_env=to_replicas(adapter_of(module.action_space), shape),
+                          guard=ScaleDownGuard(shape) if guard else None), meta

@@ -19,16 +19,20 @@ class RLModulePolicy(Policy):
     policy meaning 1 replica (``loc`` -0.8, ``tanh`` -0.66) would run 0, one meaning 3 would run 4
     (measured: SAC's validation score 1.94x causal-oracle with the squashed mean, 2.19x before).
     ``greedy_action`` squashes it.
+
+    ``guard`` (``guard(obs, replicas) -> replicas``, e.g. ``ScaleDownGuard``) post-processes the
+    replicas (None: the module's action as it is).
     """
 
     name = "rl-module"
 
-    def __init__(self, module, to_env=None):
+    def __init__(self, module, to_env=None, guard=None):
         import torch  # imported here: the env package must not need torch
 
         self._torch = torch
         self.module = module
         self.to_env = to_env
+        self.guard = guard
         self._dist_cls = None  # looked up on first use: modules that output actions need none
 
     def act(self, obs, env):
@@ -43,7 +47,8 @@ class RLModulePolicy(Policy):
                 self._dist_cls = self._dist_cls or self.module.get_inference_action_dist_cls()
                 action = greedy_action(self._dist_cls.from_logits(out[Columns.ACTION_DIST_INPUTS]))
         action = action[0].cpu().numpy()
-        return self.to_env(action) if self.to_env else action.astype(np.int64)
+        replicas = self.to_env(action) if self.to_env else action.astype(np.int64)
+        return self.guard(obs, replicas) if self.guard else replicas
 
 
 def greedy_action(dist):

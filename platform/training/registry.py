@@ -77,6 +77,14 @@ COMMON_PARAMS = {
     "station_share_alpha": Param(float, 0.0, 1e4, default=40.0,
                                  doc="training episodes' station shares ~ Dirichlet(alpha * n * group shares); "
                                      "0 = the group's own shares"),
+    # Hot stations, 2026-12-05 (`lwmecps bench validate --type ppo --params '{}' --params
+    # '{"hot_station_prob": 0.3}' --params '{"hot_station_prob": 0.6}' --seeds 1,2,3,4 --budget 240`, suite
+    # with validation-two-hot): 0 1.034 (worst 1.057), 0.3 1.048 (1.074), 0.6 1.078 (1.100): two-hot alone
+    # gains 0.005, every other group loses at 240 s; off by default (the scale-down guard,
+    # lwmecps.platform.algorithms.guard, fixed that group instead).
+    "hot_station_prob": Param(float, 0.0, 1.0, default=0.0,
+                              doc="share of training episodes where 1-2 adjacent stations are hot "
+                                  "(weight U[1.5, 3.5] x the others', aggregate unchanged)"),
     "random_day_prob": Param(float, 0.0, 1.0, default=0.5, doc="share of training episodes on a random daily shape"),
     "day_shift_hours": Param(float, 0.0, 12.0, default=3.0, doc="otherwise the group's day shifted by U[-h, h] h"),
     "day_amplitude_min": Param(float, 0.0, 5.0, default=0.6, doc="least amplitude factor of the day"),

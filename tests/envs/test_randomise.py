@@ -72,3 +72,28 @@ def test_vector_env_equals_single_envs_with_randomisation():
         assert np.allclose(reward, [o[1] for o in outs])
     # the planner sees the very users the simulator served
     assert singles[0].sim.episode_users().shape == (288, 4)
+
+
+def test_hot_stations_keep_the_aggregate_and_heat_one_or_two_neighbours():
+    env = EdgeClusterEnv("profile-a")
+    means, shares = env.sim.means, env.sim.shares
+    params = EnvParams.load({"hot_station_prob": 1.0})
+    assert is_randomised(params)
+    rng = np.random.default_rng(3)
+    counts = set()
+    for _ in range(200):
+        out = episode_means(means, shares, params, rng)
+        assert np.allclose(out.sum(axis=1), means.sum(axis=1))  # only the split moves
+        ratio = (out.sum(axis=0) / out.sum()) / shares  # each station's weight against its group share
+        hot = np.flatnonzero(ratio > ratio.min() * 1.2)
+        assert 1 <= len(hot) <= 2 and ratio.max() / ratio.min() <= 3.5 * 1.001
+        if len(hot) == 2:  # neighbours on the ring
+            assert (hot[1] - hot[0]) % 4 in (1, 3)
+        counts.add(len(hot))
+    assert counts == {1, 2}
+    never = EnvParams.load({"hot_station_prob": 0.0, "station_share_alpha": 40.0})
+    rng_a, rng_b = np.random.default_rng(4), np.random.default_rng(4)
+    assert np.array_equal(episode_means(means, shares, never, rng_a),
+                          episode_means(means, shares, EnvParams.load({"station_share_alpha": 40.0}), rng_b))
+    with pytest.raises(ValueError, match="hot_station_prob"):
+        EnvParams.load({"hot_station_prob": -0.1})

@@ -31,7 +31,8 @@ def test_ppo_beats_random_after_a_few_iterations(ray_local, tmp_path):
         checkpoint = save_checkpoint(algo, tmp_path / "ckpt", {"model_type": "ppo", "group_id": "profile-a"})
     finally:
         algo.stop()
-    restored, meta = load_policy(checkpoint)  # the inference RLModule alone, no Algorithm
+    # the inference RLModule alone, no Algorithm (and no scale-down guard: the module's own actions)
+    restored, meta = load_policy(checkpoint, guard=False)
     assert meta["versions"]["ray"] == "2.60.0"
     env = EdgeClusterEnv("profile-a")
     obs, _ = env.reset(seed=5)
