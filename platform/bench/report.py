@@ -180,6 +180,9 @@ def write(readme: Path, results: dict[str, dict[str, Any]]) -> None:
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     readme.write_text(text)
-    (readme.parent / "latest.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    # other commands' keys (``nodes``: `lwmecps bench nodes --write`) stay: their blocks stay in the README
+    path = readme.parent / "latest.json"
+    kept = json.loads(path.read_text()) if path.is_file() else {}
+    path.write_text(json.dumps({**kept, **results}, indent=1, default=str) + "\n")
     if "scale" in results:
         write_scale(readme, results["scale"])

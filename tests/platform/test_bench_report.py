@@ -27,6 +27,16 @@ def test_report_section_is_replaced_not_appended(tmp_path):
     assert json.loads((tmp_path / "latest.json").read_text())["serve"]["serve_rps_1"] == 290.0
 
 
+def test_report_keeps_the_keys_other_commands_wrote(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# Benchmarks\n")
+    (tmp_path / "latest.json").write_text(json.dumps({"nodes": {"vs_best_static": 1.003}, "env": {"old": 1}}))
+    write(readme, RESULTS)
+    latest = json.loads((tmp_path / "latest.json").read_text())
+    assert latest["nodes"] == {"vs_best_static": 1.003}  # `bench nodes --write`'s figures stay
+    assert latest["env"] == RESULTS["env"]  # the report's own keys are replaced
+
+
 def test_nodes_block_names_the_command_and_the_parameters_it_ran_with():
     from lwmecps.platform.bench.report import nodes_block
 
@@ -42,3 +52,21 @@ def test_nodes_block_names_the_command_and_the_parameters_it_ran_with():
     assert "--budget 900 --params '{\"learning_rate_end\": 0.0001}' --write`" in text
     assert "PPO with `{\"learning_rate_end\": 0.0001}` over its defaults" in text
     assert "| best-static | 6.46 | 0.99 ± 0.01 |" in text and "The policy beats both" in text
+
+
+def test_misses_name_every_acceptance_item_of_issue_12():
+    from lwmecps.platform.bench.suites import misses
+
+    def figures(scale: float, worst: float = 1.05) -> dict:
+        groups = {g: {"causal-oracle": 1.03, "best-static": 0.95 * scale, "hpa-tuned": 0.97 * scale,
+                      "static-trained": 0.8} for g in ("profile-a", "reconciliation-group-1", "heldout-x")}
+        groups["heldout-x"]["causal-oracle"] = worst
+        return {"vs_best_static_a": 0.95 * scale, "vs_hpa_tuned_a": 0.97 * scale, "vs_hpa_tuned_heldout": 0.98 * scale,
+                "vs_static_trained_heldout": 0.8, "vs_causal_heldout": 1.04 * scale, "per_group": groups}
+
+    heldout = ["reconciliation-group-1", "heldout-x"]
+    assert misses({"ppo": figures(1.0), "dqn": figures(1.01)}, heldout) == []
+    found = misses({"ppo": figures(1.0, worst=1.12), "dqn": figures(1.04)}, heldout)
+    assert "dqn: not below hpa-tuned on reconciliation-group-1 (1.0088)" in found
+    assert "dqn: not below hpa-tuned on the held-out mean (vs_hpa_tuned_heldout 1.0192)" in found
+    assert any(m.startswith("best type ppo: above 1.1x causal-oracle on its worst held-out group heldout-x") for m in found)
