@@ -66,7 +66,8 @@ def hot_stations(means: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def is_randomised(params) -> bool:
     """Whether episodes of ``params`` draw their own mean curves (else: the group's, tabled)."""
-    return (params.station_share_alpha > 0 or params.hot_station_prob > 0 or params.random_day_prob > 0 or params.day_shift_hours > 0
+    return (params.station_share_alpha > 0 or params.hot_station_prob > 0 or params.random_day_prob > 0
+            or params.day_shift_hours > 0
             or (params.day_amplitude_min, params.day_amplitude_max) != (1.0, 1.0)
             or (params.load_level_min, params.load_level_max) != (1.0, 1.0))
 

@@ -126,10 +126,14 @@ def _replace_block(text: str, begin: str, end: str, block: str) -> str:
 def _write_block(readme: Path, key: str, begin: str, end: str, block: str, result: dict[str, Any]) -> None:
     """One block of the README and the ``key`` of ``latest.json`` (the rest of both kept)."""
     readme.write_text(_replace_block(readme.read_text(), begin, end, block))
+    _merge_latest(readme, {key: result})
+
+
+def _merge_latest(readme: Path, results: dict[str, Any]) -> None:
+    """``results``' keys into the ``latest.json`` beside ``readme``; every other key stays."""
     path = readme.parent / "latest.json"
     data = json.loads(path.read_text()) if path.is_file() else {}
-    data[key] = result
-    path.write_text(json.dumps(data, indent=1, default=str) + "\n")
+    path.write_text(json.dumps({**data, **results}, indent=1, default=str) + "\n")
 
 
 def write_scale(readme: Path, scale: dict[str, Any]) -> None:
@@ -173,16 +177,8 @@ def write_nodes(readme: Path, nodes: dict[str, Any]) -> None:
 
 
 def write(readme: Path, results: dict[str, dict[str, Any]]) -> None:
-    text = readme.read_text()
-    block = section(results)
-    if BEGIN in text:
-        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    readme.write_text(text)
+    readme.write_text(_replace_block(readme.read_text(), BEGIN, END, section(results)))
     # other commands' keys (``nodes``: `lwmecps bench nodes --write`) stay: their blocks stay in the README
-    path = readme.parent / "latest.json"
-    kept = json.loads(path.read_text()) if path.is_file() else {}
-    path.write_text(json.dumps({**kept, **results}, indent=1, default=str) + "\n")
+    _merge_latest(readme, results)
     if "scale" in results:
         write_scale(readme, results["scale"])

@@ -49,17 +49,13 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
     ``params``: the task parameters (default: the type's defaults)."""
     os.environ["OMP_NUM_THREADS"] = "1"
     from lwmecps.envs.baselines import evaluate
-    from lwmecps.platform.algorithms.guard import ScaleDownGuard
     from lwmecps.platform.algorithms.inference import load_policy, save_checkpoint
-    from lwmecps.platform.algorithms.policy import RLModulePolicy
     from lwmecps.platform.training.envs import register
-    from lwmecps.platform.training.policy_adapters import action_nvec, to_env_for
+    from lwmecps.platform.training.policy_adapters import acting_policy
     from lwmecps.platform.training.registry import build_config
 
     register()
     algo = build_config(model_type, params or {}, train_group, seed=seed).build_algo()
-    to_env = to_env_for(model_type, train_group)
-    guard = ScaleDownGuard(action_nvec(train_group) - 1)  # selection scores the policy as it will act
     path = Path(workdir) / f"{model_type}-{train_group}-{seed}-{abs(hash(str(params))) % 10**6}"
     best, steps, trained, reached, log = float("inf"), 0, 0.0, None, []
     try:
@@ -72,7 +68,7 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
             if trained - last_eval < eval_every_s and trained < budget_s:
                 continue
             last_eval = trained
-            policy = RLModulePolicy(algo.get_module(), to_env, guard)
+            policy = acting_policy(algo.get_module(), model_type, train_group)  # scored as it will act
             ratio = sum(evaluate(policy, g, seed=suites.SELECTION_SEED)["cost"] / c
                         for g, c in selection_base.items()) / len(selection_base)
             if reached is None and ratio <= 1.05:

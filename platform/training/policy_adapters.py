@@ -8,7 +8,7 @@ import numpy as np
 
 from ..algorithms.actions import action_nvec, to_replicas
 
-__all__ = ["action_nvec", "to_env_for"]
+__all__ = ["action_nvec", "acting_policy", "to_env_for"]
 
 
 def to_env_for(model_type: str, group=None, max_replicas: Sequence[int] | None = None
@@ -20,3 +20,13 @@ def to_env_for(model_type: str, group=None, max_replicas: Sequence[int] | None =
 
     shape = action_nvec(group) - 1 if max_replicas is None else max_replicas
     return to_replicas(get_model_type(model_type).adapter, shape)
+
+
+def acting_policy(module, model_type: str, group):
+    """``module`` acting on ``group``'s nodes as a restored model of ``model_type`` acts (the
+    ``RLModulePolicy`` that ``load_policy`` gives): its inverse adapter, then the scale-down guard."""
+    from ..algorithms.guard import ScaleDownGuard
+    from ..algorithms.policy import RLModulePolicy
+
+    shape = action_nvec(group) - 1
+    return RLModulePolicy(module, to_env_for(model_type, max_replicas=shape), ScaleDownGuard(shape))

@@ -43,17 +43,14 @@ def yardstick():
 def untrained_cost(model_type: str) -> float:
     """The same algorithm, built as the task builds it, before any training step, acting as a
     restored model acts (with the scale-down guard)."""
-    from lwmecps.platform.algorithms.guard import ScaleDownGuard
-    from lwmecps.platform.algorithms.policy import RLModulePolicy
     from lwmecps.platform.training.envs import register
-    from lwmecps.platform.training.policy_adapters import action_nvec, to_env_for
+    from lwmecps.platform.training.policy_adapters import acting_policy
     from lwmecps.platform.training.registry import build_config
 
     register()
     algo = build_config(model_type, {}, "profile-a").build_algo()
     try:
-        policy = RLModulePolicy(algo.get_module(), to_env_for(model_type, "profile-a"),
-                                ScaleDownGuard(action_nvec("profile-a") - 1))
+        policy = acting_policy(algo.get_module(), model_type, "profile-a")
         return evaluate(policy, "profile-a", seed=EVAL_SEED, episodes=EVAL_EPISODES)["cost"]
     finally:
         algo.stop()
