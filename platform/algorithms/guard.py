@@ -10,9 +10,18 @@ window; this is that rule applied to the policy's action, never to its scale-ups
     peak_j = obs[7 j + 6]                                    largest load of the last peak_window_s,
                                                              in full-node units (lambda / (cap_j mu))
     need_j = min(cap_j, ceil(peak_j * cap_j / rho_max))      replicas that hold it at utilisation rho_max
-    a_j'   = max(a_j, min(need_j, c_j))  if a_j < c_j,  else a_j
+    a_j'   = a_j                          if a_j = 0 and need_j <= 1    (a light node may empty)
+             max(a_j, min(need_j, c_j))   if a_j < c_j                   (a scale-down stops at need_j)
+             a_j                          else                           (scale-ups and holds)
 
-so a scale-down stops at ``need_j`` (never above the current count: the guard adds no replicas).
+so a scale-down stops at ``need_j`` (never above the current count: the guard adds no replicas). A node
+whose station's peak fits in one replica may still go to 0: its users then go to the nearest node with
+replicas (the routing of ``envs.simulator``), a consolidation that the hindsight best fixed vector of a
+cluster with a latency matrix uses (``synthetic-16``'s has two empty nodes) and that the first version of
+this rule forbade: on ``synthetic-16``'s selection day (seed 20000, one day, four PPO checkpoints kept by
+``lwmecps bench nodes``) cost / best-static 0.9997 without a guard, 1.0255 with that version, 1.0044 with
+this one; on the validation suite (four PPO and four Q-learning checkpoints, 1 day) the two versions are
+equal (PPO 1.0342, Q-learning 1.0631 / 1.0630 x causal-oracle).
 ``rho_max`` = ``PEAK_UTILISATION``, chosen on the validation suite (2026-12-05; figures:
 mean cost / causal-oracle over the suite's four groups, 2 days, on checkpoints kept by `lwmecps bench
 validate`: two sets of four default PPO checkpoints and one of four Q-learning ones):
@@ -53,4 +62,5 @@ class ScaleDownGuard:
         current = np.rint(per_node[REPLICAS::OBS_PER_NODE] * self.caps).astype(np.int64)
         need = np.minimum(np.ceil(per_node[PEAK::OBS_PER_NODE] * self.caps / self.rho_max - 1e-9), self.caps)
         floor = np.minimum(need.astype(np.int64), current)
-        return np.where(action < current, np.maximum(action, floor), action)
+        guarded = np.where(action < current, np.maximum(action, floor), action)
+        return np.where((action == 0) & (need <= 1), 0, guarded)

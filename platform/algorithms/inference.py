@@ -95,7 +95,9 @@ def read_meta(checkpoint: str | Path) -> dict[str, Any]:
 
 def load_policy(checkpoint: str | Path, guard: bool = True):
     """``(RLModulePolicy, meta)`` for a checkpoint directory; ``guard``: with the scale-down guard
-    (``lwmecps.platform.algorithms.guard``: how every served, evaluated and reconciled policy acts)."""
+    (``lwmecps.platform.algorithms.guard``: how every served, evaluated and reconciled policy acts),
+    unless the checkpoint's ``lwmecps.json`` says ``"guard": false`` (its selection on validation days
+    found it better without: ``bench.train_quality.train_one``)."""
     from ray.rllib.core.rl_module.rl_module import RLModule
 
     from .actions import action_nvec, adapter_of, to_replicas
@@ -109,4 +111,4 @@ def load_policy(checkpoint: str | Path, guard: bool = True):
     # before the shape was recorded: their shipped group gives it)
     shape = meta.get("max_replicas") or (action_nvec(meta["group_id"]) - 1).tolist()
     return RLModulePolicy(module, to_env=to_replicas(adapter_of(module.action_space), shape),
-                          guard=ScaleDownGuard(shape) if guard else None), meta
+                          guard=ScaleDownGuard(shape) if guard and meta.get("guard", True) else None), meta

@@ -3,13 +3,14 @@
 Per training seed, as a Ray task of 1 CPU (two at once on 2 cores): PPO with its defaults (workload
 randomisation on, as every task) trains on ``synthetic-16`` for ``budget_s`` seconds of training
 time; every ``eval_every_s`` the greedy policy is scored on one day of the same group seeded
-``SELECTION_SEED`` (days the evaluation never sees), divided by ``hpa-tuned``'s cost on that day,
-and the best checkpoint is kept. The kept policy then runs ``days`` days (seeds 0..days-1) that the
-baselines meet too: ``best-static`` (the hindsight fixed vector, coordinate search above 1024
-vectors), ``hpa``, ``hpa-tuned`` (tuned on the group's own tuning days: no other 16-node history
-exists), ``causal-oracle`` (above ``JOINT_LIMIT`` configurations each node planned alone) and the
-``oracle`` bound (pooled above 5^8 configurations: see ``envs.baselines.bound``). Ratios: policy
-cost / baseline cost, mean and standard deviation over seeds.
+``SELECTION_SEED`` (days the evaluation never sees), with and without the scale-down guard, divided
+by ``hpa-tuned``'s cost on that day, and the best checkpoint (and guard choice) is kept. The kept
+policy then runs ``days`` days (seeds 0..days-1) that the baselines meet too: ``best-static`` (the
+hindsight fixed vector, coordinate search above 1024 vectors), ``hpa``, ``hpa-tuned`` (tuned on the
+group's own tuning days: no other 16-node history exists), ``causal-oracle`` (above ``JOINT_LIMIT``
+configurations each node planned alone) and the ``oracle`` bound (pooled above 5^8 configurations:
+see ``envs.baselines.bound``). Ratios: policy cost / baseline cost, mean and standard deviation over
+seeds.
 """
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
             runs.append(r)
             kept = min(r["selection_log"], key=lambda row: row[2])  # (training s, env steps, ratio)
             log(f"{model_type} seed {r['seed']}: {r['env_steps']} env steps in {r['wall_s']} s, kept the policy "
-                f"of {kept[0]} s ({kept[2]:.4f}x hpa-tuned on the selection day); cost {r['costs'][group]:.4f} "
+                f"of {kept[0]} s ({kept[2]:.4f}x hpa-tuned on the selection day, guard "
+                f"{'on' if r['guard'] else 'off'}); cost {r['costs'][group]:.4f} "
                 f"(best-static {base['best-static']:.4f}, hpa {base['hpa']:.4f})")
     finally:
         if started:
@@ -77,6 +79,7 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
         out[f"vs_{key}_sd"] = round(float((costs / cost).std()), 4)
     out["beats_best_static_and_hpa"] = bool(out["vs_best_static"] < 1 and out["vs_hpa"] < 1)
     out["per_seed"] = {str(r["seed"]): round(r["costs"][group], 4) for r in runs}
+    out["guard_per_seed"] = {str(r["seed"]): r["guard"] for r in runs}
     out["env_steps"] = int(np.mean([r["env_steps"] for r in runs]))
     out["setup"] = {"seeds": list(seeds), "budget_s": budget_s, "days": days, "eval_seeds": [0, days - 1],
                     "params": params, "selection_seed": suites.SELECTION_SEED,

@@ -82,6 +82,7 @@ def summarise(runs: list[dict[str, Any]], base: dict[str, dict[str, float]], hel
         "vs_oracle_a": _r(ratio(a, "oracle").mean()),
         "vs_hpa_a": _r(ratio(a, "hpa").mean()),
         "time_to_1_05_s_per_seed": reached,
+        "guard_per_seed": [r.get("guard", True) for r in runs],
         "per_group": {g: {n: _r(ratio(g, n).mean()) for n in ("causal-oracle", "best-static", "hpa-tuned",
                                                                "static-trained")} for g in (a, *heldout)},
     }

@@ -4,8 +4,10 @@ trained on, against a yardstick that cannot flatter (``suites.BASELINES``).
 Per (type, seed), as a Ray task of 1 CPU (two run at once on this 2-core machine): train with the
 type's defaults on ``profile-a`` (training-time workload randomisation on, as every task) for
 ``budget_s`` seconds of training wall time; every ``eval_every_s`` evaluate the greedy policy on
-the *validation* suite (one day per group, seed ``SELECTION_SEED``) and keep the checkpoint with
-the least mean ``cost / causal-oracle`` there (training can collapse mid-way). ``time_to_1_05_s``:
+the *validation* suite (one day per group, seed ``SELECTION_SEED``), with and without the scale-down
+guard (``algorithms.guard``), and keep the checkpoint and guard choice with the least mean
+``cost / causal-oracle`` there (training can collapse mid-way; the choice is recorded as the checkpoint's
+``"guard"``, which ``load_policy`` honours). ``time_to_1_05_s``:
 training time (evaluation pauses excluded) until that validation ratio first reached 1.05. The kept
 policy is then evaluated on profile-a and on every *held-out* group over ``days`` days (seeds
 0..days-1), where the baselines meet the very same workloads. Nothing here reads a held-out
@@ -48,7 +50,6 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
     the validation suite's causal-oracle), evaluate the kept policy (see the module docstring);
     ``params``: the task parameters (default: the type's defaults)."""
     os.environ["OMP_NUM_THREADS"] = "1"
-    from lwmecps.envs.baselines import evaluate
     from lwmecps.platform.algorithms.inference import load_policy, save_checkpoint
     from lwmecps.platform.training.envs import register
     from lwmecps.platform.training.policy_adapters import acting_policy
@@ -57,7 +58,7 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
     register()
     algo = build_config(model_type, params or {}, train_group, seed=seed).build_algo()
     path = Path(workdir) / f"{model_type}-{train_group}-{seed}-{abs(hash(str(params))) % 10**6}"
-    best, steps, trained, reached, log = float("inf"), 0, 0.0, None, []
+    best, steps, trained, reached, log, kept_guard = float("inf"), 0, 0.0, None, [], True
     try:
         last_eval = 0.0
         while trained < budget_s:
@@ -68,21 +69,30 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
             if trained - last_eval < eval_every_s and trained < budget_s:
                 continue
             last_eval = trained
-            policy = acting_policy(algo.get_module(), model_type, train_group)  # scored as it will act
-            ratio = sum(evaluate(policy, g, seed=suites.SELECTION_SEED)["cost"] / c
-                        for g, c in selection_base.items()) / len(selection_base)
+            # scored as it will act, with and without the scale-down guard: the better one is kept
+            ratio, guard = min((selection_ratio(acting_policy(algo.get_module(), model_type, train_group, g),
+                                                selection_base), g) for g in (True, False))
             if reached is None and ratio <= 1.05:
                 reached = round(trained, 1)
             if ratio < best:
-                best = ratio
-                save_checkpoint(algo, path, {"model_type": model_type, "group_id": train_group, "seed": seed})
+                best, kept_guard = ratio, guard
+                save_checkpoint(algo, path, {"model_type": model_type, "group_id": train_group, "seed": seed,
+                                             "guard": guard})
             log.append((round(trained, 1), steps, round(ratio, 4)))
     finally:
         algo.stop()
     policy, _ = load_policy(path)
     return {"model_type": model_type, "seed": seed, "env_steps": steps, "wall_s": round(trained, 1),
-            "time_to_1_05_s": reached, "selection_best": round(best, 4), "selection_log": log,
+            "time_to_1_05_s": reached, "selection_best": round(best, 4), "selection_log": log, "guard": kept_guard,
             "costs": suites.policy_costs(policy, eval_groups, days)}
+
+
+def selection_ratio(policy, selection_base: dict[str, float]) -> float:
+    """Mean over the selection groups of ``policy``'s cost on the selection day / ``selection_base[g]``."""
+    from lwmecps.envs.baselines import evaluate
+
+    return sum(evaluate(policy, g, seed=suites.SELECTION_SEED)["cost"] / c
+               for g, c in selection_base.items()) / len(selection_base)
 
 
 def start_ray(parallel: int) -> bool:

@@ -22,11 +22,11 @@ def to_env_for(model_type: str, group=None, max_replicas: Sequence[int] | None =
     return to_replicas(get_model_type(model_type).adapter, shape)
 
 
-def acting_policy(module, model_type: str, group):
+def acting_policy(module, model_type: str, group, guard: bool = True):
     """``module`` acting on ``group``'s nodes as a restored model of ``model_type`` acts (the
-    ``RLModulePolicy`` that ``load_policy`` gives): its inverse adapter, then the scale-down guard."""
+    ``RLModulePolicy`` that ``load_policy`` gives): its inverse adapter, then (``guard``) the scale-down guard."""
     from ..algorithms.guard import ScaleDownGuard
     from ..algorithms.policy import RLModulePolicy
 
     shape = action_nvec(group) - 1
-    return RLModulePolicy(module, to_env_for(model_type, max_replicas=shape), ScaleDownGuard(shape))
+    return RLModulePolicy(module, to_env_for(model_type, max_replicas=shape), ScaleDownGuard(shape) if guard else None)

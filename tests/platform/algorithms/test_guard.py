@@ -30,7 +30,30 @@ def test_scale_down_stops_at_what_the_recent_peak_needs():
     assert guard(observation([3, 3, 3], [0.0, 0.0, 0.0]), np.array([0, 1, 2])).tolist() == [0, 1, 2]
 
 
+def test_a_node_empties_only_when_one_replica_holds_its_peak():
+    guard = ScaleDownGuard(CAPS, peak_utilisation=0.7)
+    # peaks 0.15 (0.6 replicas' load: needs 1), 0.175 (0.7: exactly 1), 0.2 (0.8: needs 2)
+    obs = observation([2, 2, 2], [0.15, 0.175, 0.2])
+    assert guard(obs, np.array([0, 0, 0])).tolist() == [0, 0, 2]
+    # a drop to 1 of a node that needs 1 passes; the guard's floor is not applied to it
+    assert guard(obs, np.array([1, 1, 1])).tolist() == [1, 1, 2]
+
+
 def test_default_and_bad_threshold():
     assert 0 < PEAK_UTILISATION <= 1
     with pytest.raises(ValueError, match="peak_utilisation"):
         ScaleDownGuard(CAPS, peak_utilisation=0.0)
+
+
+def test_a_checkpoint_selected_without_the_guard_is_restored_without_it(ppo_checkpoint, tmp_path):
+    import json
+    import shutil
+
+    from lwmecps.platform.algorithms.inference import META_FILE, load_policy
+
+    assert isinstance(load_policy(ppo_checkpoint)[0].guard, ScaleDownGuard)  # no "guard" recorded: on
+    assert load_policy(ppo_checkpoint, guard=False)[0].guard is None
+    off = shutil.copytree(ppo_checkpoint, tmp_path / "off")
+    meta = json.loads((off / META_FILE).read_text())
+    (off / META_FILE).write_text(json.dumps({**meta, "guard": False}))
+    assert load_policy(off)[0].guard is None
