@@ -211,6 +211,10 @@ NETWORK = Param(str, choices=("symmetric", "mlp"), sweepable=False,
                 doc="'symmetric': one network shared by the nodes, each deciding from its own, its failover "
                     "neighbours' (ring or latency matrix) and the mean load; 'mlp': one MLP over the whole "
                     "observation")
+# Read by the node-symmetric networks of PPO, DQN and SAC (symmetric.node_inputs); the MLP always sees it
+OBSERVE_CLOCK = Param(bool, sweepable=False,
+                      doc="whether the node-symmetric network reads the time of day (false: zeros in its "
+                          "place, so it acts on the load it observes alone)")
 MODEL_TYPES: dict[str, ModelType] = {
     "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, builders.ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
@@ -218,6 +222,7 @@ MODEL_TYPES: dict[str, ModelType] = {
         "train_batch_size": Param(int, 64, 100000, doc="env steps per training iteration"),
         "grad_clip": Param(float, 1e-3, 1e4, doc="largest global norm of a gradient step (none: unclipped)"),
         "network": NETWORK,
+        "observe_clock": OBSERVE_CLOCK,
         # RLlib's piecewise-linear lr schedule [[0, learning_rate], [lr_decay_steps, learning_rate_end]]:
         # not a key of its own, so a sweep cannot search it (it searches learning_rate, i.e. `lr`)
         "learning_rate_end": Param(float, 1e-7, 1.0, sweepable=False, target="`lr` schedule",
@@ -238,6 +243,7 @@ MODEL_TYPES: dict[str, ModelType] = {
                                               "'symmetric': those advantages and the value from one "
                                               "network shared by the nodes; 'mlp': one advantage per "
                                               "joint action"),
+                         "observe_clock": OBSERVE_CLOCK,
                      },
         rllib={**_REPLAY_KEYS, "learning_rate": ("lr",), "n_step": ("n_step",),
                "target_update_freq": ("target_network_update_freq",)}),
@@ -246,6 +252,7 @@ MODEL_TYPES: dict[str, ModelType] = {
         "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
         "initial_alpha": Param(float, 1e-6, 10.0, doc="the entropy temperature's start (learnt from there)"),
         "network": NETWORK,
+        "observe_clock": OBSERVE_CLOCK,
     },
         rllib={**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr", "alpha_lr"),
                "initial_alpha": ("initial_alpha",)}),
@@ -312,17 +319,18 @@ def get_model_type(name: str) -> ModelType:
     return MODEL_TYPES[name]
 
 
-def _with_topology(config, group):
-    """``config`` whose node-symmetric networks read ``group``'s topology (``symmetric.NodeGraph``):
-    PPO's module spec carries its own model config, the other types' catalogs read the algorithm's."""
+def _with_node_config(config, group, use_time: bool):
+    """``config`` whose node-symmetric networks read ``group``'s topology (``symmetric.NodeGraph``) and,
+    with ``use_time``, the time of day: PPO's module spec carries its own model config, the other types'
+    catalogs read the algorithm's."""
     from ..algorithms.symmetric import node_topology
 
-    topology = node_topology(group)
+    extra = {"topology": node_topology(group), "use_time": use_time}
     spec = config._rl_module_spec
     if spec is not None and spec.model_config is not None:
-        spec.model_config = {**spec.model_config, "topology": topology}
+        spec.model_config = {**spec.model_config, **extra}
         return config
-    return config.rl_module(model_config={**config._model_config, "topology": topology})
+    return config.rl_module(model_config={**config._model_config, **extra})
 
 
 def build_config(model_type: str, params: dict[str, Any] | None, group, seed: int = 0, footprint=None,
@@ -349,5 +357,5 @@ def build_config(model_type: str, params: dict[str, Any] | None, group, seed: in
 
         config = config.rl_module(model_config={**config._model_config, "action_nvec": action_nvec(group).tolist()})
     if p.get("network") == "symmetric":  # the group's failover neighbours and node sizes (algorithms/symmetric.py)
-        config = _with_topology(config, group)
+        config = _with_node_config(config, group, p.get("observe_clock", True))
     return _common(config, p, env_config, seed, vectorised=mt.adapter is None, footprint=footprint)

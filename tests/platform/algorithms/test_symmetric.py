@@ -122,3 +122,19 @@ def test_td3_network_parameter_builds_the_symmetric_module():
     spec.model_config = config.model_config  # what the algorithm hands its module
     module = spec.build()
     assert isinstance(module.actor, SymmetricActor)
+
+
+def test_observe_clock_false_makes_the_decisions_blind_to_the_time_of_day():
+    assert all(get_model_type(t).resolve({})["observe_clock"] is True for t in ("ppo", "dqn", "sac"))
+    config = build_config("ppo", {"observe_clock": False}, "profile-a").rl_module_spec.model_config
+    assert config["use_time"] is False and build_config("dqn", {"observe_clock": False}, "profile-a") \
+        ._model_config["use_time"] is False
+    obs = torch.rand(8, OBS_PER_NODE * 4 + 2)
+    later = obs.clone()
+    later[:, -2:] = torch.tensor([0.0, -1.0])  # another time of day, the same load
+    blind, seeing = _module(**config), _module(**{**config, "use_time": True})
+    for module, same in ((blind, True), (seeing, False)):
+        a, b = (module.forward_inference({"obs": o})["action_dist_inputs"] for o in (obs, later))
+        assert torch.allclose(a, b) is same
+    with pytest.raises(ParameterError, match="'observe_clock' must be a bool"):
+        get_model_type("ppo").validate({"observe_clock": "no"})
