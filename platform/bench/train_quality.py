@@ -69,9 +69,12 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
             if trained - last_eval < eval_every_s and trained < budget_s:
                 continue
             last_eval = trained
-            # scored as it will act, with and without the scale-down guard: the better one is kept
-            ratio, guard = min((selection_ratio(acting_policy(algo.get_module(), model_type, train_group, g),
-                                                selection_base), g) for g in (True, False))
+            # scored as it will act, with and without the scale-down guard; without it only when strictly
+            # better (on a tie the guard never acted on these days: keep it for the days it would)
+            module = algo.get_module()
+            on, off = (selection_ratio(acting_policy(module, model_type, train_group, g), selection_base)
+                       for g in (True, False))
+            ratio, guard = (on, True) if on <= off else (off, False)
             if reached is None and ratio <= 1.05:
                 reached = round(trained, 1)
             if ratio < best:
