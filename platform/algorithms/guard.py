@@ -33,6 +33,18 @@ validate`: two sets of four default PPO checkpoints and one of four Q-learning o
 
 0.7 has the lowest mean of the three sets (1.0419; 0.65 1.0430, 0.8 1.0458, none 1.0513); on
 ``validation-two-hot`` it takes PPO from 1.057/1.069 to 1.034/1.029 and Q-learning from 1.146 to 1.089.
+
+Measured and not adopted (2026-12-06): an *overload floor* after this rule, raising node ``j`` to
+``min(cap_j, ceil((obs[7 j + 1] + obs[7 j + 4]) cap_j / rho_up))`` (the last interval's load and carried
+retries at utilisation ``rho_up``; a node whose load fits one replica may still empty). On the validation
+suite (the 15 checkpoints of that day's ``make bench``, 2 days; mean cost / hpa-tuned) it helped the types
+that see the fewest env steps: Q-learning 1.0118 -> 1.0018 (rho_up 0.9; 0.85 1.0028, 0.75 1.0089, 0.7
+1.0156), TD3 1.0548 -> 1.0494 (0.85), DQN 1.0238 -> 1.0223 (0.85); PPO 0.9743 -> 0.9763 and SAC unchanged.
+But that floor *is* a reactive HPA: a policy that always answers 1 replica costs 2.192 per step with it on
+profile-a (2 replicas: 2.159; hpa-tuned 2.169, best-static 2.264, causal-oracle 1.997; the learning tests'
+evaluation days) against 15.99 without, so every policy would act at least as an HPA, an untrained one
+included, and the figures would credit the rule, not the training. This rule only ever keeps replicas the
+policy already runs.
 """
 from __future__ import annotations
 
