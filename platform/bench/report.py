@@ -151,7 +151,8 @@ def nodes_block(nodes: dict[str, Any]) -> str:
     flag = f" --params '{json.dumps(params)}'" if params else ""
     over = f"`{json.dumps(params)}` over " if params else ""
     lines = [NODES_BEGIN, "", f"### Clusters of 4, 16 and 64 nodes — {date.today().isoformat()}, "
-             f"`lwmecps bench nodes --json --budget {st['budget_s']:g}{flag} --write`", "",
+             f"`lwmecps bench nodes --json --budget {st['budget_s']:g} --seeds {','.join(map(str, st['seeds']))}{flag} "
+             "--write`", "",
              f"Machine: {machine()}.", "",
              "Batched simulator (256 clusters, uniform random actions), env steps/s x nodes: "
              + ", ".join(f"`node_steps_per_s_{n}` = {nodes[f'node_steps_per_s_{n}']}" for n in (4, 16, 64)) + ".", "",

@@ -46,10 +46,10 @@ def test_nodes_block_names_the_command_and_the_parameters_it_ran_with():
              "setup": {"seeds": [1, 2], "budget_s": 900.0, "days": 4, "eval_seeds": [0, 3], "selection_seed": 7,
                        "baselines": {"best-static": 6.46, "hpa": 7.1}, "params": {}}}
     text = nodes_block(nodes)
-    assert "`lwmecps bench nodes --json --budget 900 --write`" in text and "PPO with its defaults" in text
+    assert "`lwmecps bench nodes --json --budget 900 --seeds 1,2 --write`" in text and "PPO with its defaults" in text
     nodes["setup"]["params"] = {"learning_rate_end": 0.0001}
     text = nodes_block(nodes)
-    assert "--budget 900 --params '{\"learning_rate_end\": 0.0001}' --write`" in text
+    assert "--budget 900 --seeds 1,2 --params '{\"learning_rate_end\": 0.0001}' --write`" in text
     assert "PPO with `{\"learning_rate_end\": 0.0001}` over its defaults" in text
     assert "| best-static | 6.46 | 0.99 ± 0.01 |" in text and "The policy beats both" in text
 
