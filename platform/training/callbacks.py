@@ -8,6 +8,14 @@ from ray.rllib.callbacks.callbacks import RLlibCallback
 EPISODES_KEY = "lwmecps_episodes"
 
 
+def finished_episodes(result: dict) -> list[dict]:
+    """The episodes one training result carries (``on_episode_end``'s items, in order). Ray reduces an
+    ``item_series`` of one item to the item itself: an iteration that finished exactly one episode
+    (one env per runner, as off-policy runners sample in short fragments) holds a dict, not a list."""
+    items = (result.get("env_runners") or {}).get(EPISODES_KEY) or []
+    return [items] if isinstance(items, dict) else [e for e in items if e]
+
+
 class EpisodeMetricsCallback(RLlibCallback):
     """Logs one item per finished episode under ``env_runners/lwmecps_episodes``.
 
@@ -34,7 +42,7 @@ class EpisodeMetricsCallback(RLlibCallback):
         """``result["cost"]``: mean per-step cost (= -reward) of the episodes finished in this
         iteration; an iteration that finished none repeats the previous value (Tune needs it in every
         result). Training episodes explore, so this is above the greedy policy's cost."""
-        episodes = (result.get("env_runners") or {}).get(EPISODES_KEY) or []
+        episodes = finished_episodes(result)
         steps = sum(e["steps"] for e in episodes)
         if steps:
             self._last_cost = -sum(e["reward"] for e in episodes) / steps

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .callbacks import EPISODES_KEY
+from .callbacks import finished_episodes
 
 
 def train_episodes(algo, total: int, done: int = 0,
@@ -20,7 +20,7 @@ def train_episodes(algo, total: int, done: int = 0,
     iteration = 0
     while done < total and not should_stop():
         result = algo.train()
-        rows = [r for r in (result.get("env_runners", {}).get(EPISODES_KEY) or []) if r][: total - done]
+        rows = finished_episodes(result)[: total - done]
         if rows:
             if on_episodes is not None:
                 on_episodes(done, rows)

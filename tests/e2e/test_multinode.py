@@ -72,7 +72,7 @@ def test_a_sweeps_trials_run_on_different_nodes(cluster, service):
     group, which a 3-CPU worker holds once: the two trials run side by side, one per worker."""
     with service.client(token=ADMIN) as api:
         body = {"model_type": "ppo", "param_space": {"learning_rate": {"grid": [0.0003, 0.001]}}, "num_samples": 1,
-                "iterations": 2, "resources": {"num_env_runners": 2, "num_cpus_per_env_runner": 1.0,
+                "iterations": 1, "resources": {"num_env_runners": 2, "num_cpus_per_env_runner": 1.0,
                                                "num_envs_per_env_runner": 1}}
         created = api.post("/sweeps", json=body)
         assert created.status_code == 201, created.text

@@ -54,12 +54,18 @@ def test_trains_with_two_learners(model_type, ray_local, nx_uri, tmp_path):
     settings = Settings(mongodb_uri=nx_uri, mongodb_db=f"rl{uuid.uuid4().hex[:8]}", artifacts_dir=tmp_path / "a",
                         wandb_dir=tmp_path, checkpoint_every_iterations=1000, training_num_cpus_per_learner=0.5)
     store = Store(settings.mongo_uri(), settings.mongodb_db).init()
-    params = {"num_env_runners": 0, "num_learners": 2}
+    # PPO: one iteration (8 episodes). TD3: 2 episodes of one env (576 steps), learning from step 540
+    # on: ~36 DDP critic steps and their delayed actor steps (8 vectorised envs end every episode at
+    # step 2304 of the run, whatever total_episodes is: 86 s of the CI). One env per runner also
+    # finishes one episode per iteration, which Ray reports as an item, not a list (callbacks.py).
+    td3 = {"num_envs_per_env_runner": 1, "learning_starts": 540}
+    params = {"num_env_runners": 0, "num_learners": 2, **(td3 if model_type == "td3" else {})}
+    total = {"ppo": 8, "td3": 2}[model_type]
     task = store.tasks.create({"name": model_type, "model_type": model_type, "parameters": params,
-                               "total_episodes": 8, "group_id": "profile-a"})
+                               "total_episodes": total, "group_id": "profile-a"})
     footprint = resources.resolve(get_model_type(model_type).resolve(params), settings, free_cpus=2.0)
     store.tasks.transition(task["_id"], ("created",), "running", resources=footprint.as_doc())
     status = TrainingRun(str(task["_id"]), settings, threading.Event()).run()
     done = store.tasks.get(task["_id"])
     assert status == "completed", done.get("error")
-    assert done["current_episode"] == 8 and len(done["resources"]["nodes"]["learners"]) == 2
+    assert done["current_episode"] == total and len(done["resources"]["nodes"]["learners"]) == 2
