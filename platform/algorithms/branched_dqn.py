@@ -28,7 +28,7 @@ from ray.rllib.algorithms.dqn.dqn_catalog import DQNCatalog
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.models.base import ENCODER_OUT
 
-from lwmecps.platform.algorithms.symmetric import NODE_INPUTS, NodeGraph, check_observation, node_inputs
+from lwmecps.platform.algorithms.symmetric import NODE_INPUTS, NodeGraph, check_observation, node_inputs, own_inputs
 
 
 def expansion_matrix(nvec) -> torch.Tensor:
@@ -79,9 +79,9 @@ class NodeEncoder(nn.Module):
     (``lwmecps.platform.algorithms.symmetric.node_inputs``); ``ENCODER_OUT`` is ``(B, n, hidden)``."""
 
     def __init__(self, nodes: int, hiddens: list[int], use_time: bool, extra_inputs: int = 0,
-                 graph: NodeGraph | None = None):
+                 graph: NodeGraph | None = None, use_neighbours: bool = True):
         super().__init__()
-        self.nodes, self.use_time, self.graph = nodes, use_time, graph
+        self.nodes, self.use_time, self.graph, self.use_neighbours = nodes, use_time, graph, use_neighbours
         layers: list[nn.Module] = []
         width = NODE_INPUTS + extra_inputs  # extra: per-node inputs a subclass appends (SAC's actions)
         for out in hiddens:
@@ -90,7 +90,8 @@ class NodeEncoder(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, batch: dict) -> dict:
-        return {ENCODER_OUT: self.net(node_inputs(batch[Columns.OBS], self.nodes, self.use_time, self.graph))}
+        x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time, self.graph)
+        return {ENCODER_OUT: self.net(x if self.use_neighbours else own_inputs(x))}
 
 
 class NodeAdvantage(nn.Module):
@@ -133,10 +134,13 @@ class SymmetricDQNCatalog(BranchedDQNCatalog):
         check_observation(observation_space.shape, len(self.nvec))
         self.hiddens = list(model_config_dict.get("fcnet_hiddens", [128, 128]))
         self.use_time = bool(model_config_dict.get("use_time", True))
+        # without neighbours, node j's advantage and value terms read its own measurements and the clock
+        self.use_neighbours = bool(model_config_dict.get("use_neighbours", True))
         self.graph = NodeGraph.from_config(model_config_dict, len(self.nvec))  # None: the ring of equal nodes
 
     def build_encoder(self, framework: str):
-        return NodeEncoder(len(self.nvec), self.hiddens, self.use_time, graph=self.graph)
+        return NodeEncoder(len(self.nvec), self.hiddens, self.use_time, graph=self.graph,
+                           use_neighbours=self.use_neighbours)
 
     def build_af_head(self, framework: str):
         return NodeAdvantage(self.hiddens[-1], self.nvec)

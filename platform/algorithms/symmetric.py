@@ -26,7 +26,12 @@ count means the same capacity on every node. On the ring of equal nodes both red
   per-node logits concatenated: RLlib's ``MultiCategorical`` over ``MultiDiscrete(max + 1)``;
 * value: ``V(s) = b + sum_j v(x_j)`` (cost is a sum over nodes, so is the value of a state).
 
-``model_config``: ``hiddens`` (default ``[64, 64]``), ``use_time`` (default ``True``), ``topology``,
+``use_neighbours=False`` (task parameter ``observe_neighbours``) gives the *policy* node j's own features and
+the clock alone (``own_inputs``: the other features are zeros) while the value keeps them all: on a day
+where a neighbour stays busy the policy cannot read that as "my load is about to rise".
+
+``model_config``: ``hiddens`` (default ``[64, 64]``), ``use_time`` (default ``True``), ``use_neighbours``
+(default ``True``), ``topology``,
 ``prior_replicas`` (default 1, the env's ``initial_replicas``) and ``prior_logit`` (default 0.2).
 The policy head starts with weights of gain 0.01 (near-uniform action probabilities: PPO explores
 every count) and a bias of ``prior_logit`` on ``prior_replicas``: the *greedy* action of an
@@ -155,6 +160,15 @@ def node_inputs(obs: torch.Tensor, nodes: int, use_time: bool = True, graph: Nod
     return torch.cat([per, prev, nxt, mean, clock[:, None, :].expand(-1, nodes, -1)], dim=-1)
 
 
+def own_inputs(x: torch.Tensor) -> torch.Tensor:
+    """``x_j`` (``node_inputs``) with the neighbours' and the cluster mean's features set to zeros:
+    node j's own measurements and the clock (the width is kept, so a checkpoint's shapes are too)."""
+    own = torch.zeros_like(x)
+    own[..., :OBS_PER_NODE] = x[..., :OBS_PER_NODE]
+    own[..., 4 * OBS_PER_NODE:] = x[..., 4 * OBS_PER_NODE:]
+    return own
+
+
 def node_actions(actions: torch.Tensor, graph: NodeGraph | None = None) -> torch.Tensor:
     """``(B, n)`` actions -> ``(B, n, ACTION_INPUTS)``: node j's own, its neighbours' (the nodes that
     fail over to j, the node j fails over to: ``graph``, or the ring) and the mean."""
@@ -176,6 +190,7 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
         check_observation(self.observation_space.shape, self.nodes)
         self.nvec = [int(k) for k in nvec]
         self.use_time = bool(self.model_config.get("use_time", True))
+        self.use_neighbours = bool(self.model_config.get("use_neighbours", True))
         self.graph = NodeGraph.from_config(self.model_config, self.nodes)
         hiddens = list(self.model_config.get("hiddens", [64, 64]))
         self.pi = _mlp(NODE_INPUTS, hiddens, max(self.nvec), last_gain=0.01)
@@ -193,15 +208,20 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
             return out.reshape(out.shape[0], -1)
         return torch.cat([out[:, j, :k] for j, k in enumerate(self.nvec)], dim=-1)
 
+    def _policy_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` for the policy: without ``use_neighbours`` node j's own features and the clock alone
+        (``own_inputs``); the value keeps the neighbours' and the mean's."""
+        return x if self.use_neighbours else own_inputs(x)
+
     @override(TorchRLModule)
     def _forward(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
         x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time, self.graph)
-        return {Columns.ACTION_DIST_INPUTS: self._logits(x)}
+        return {Columns.ACTION_DIST_INPUTS: self._logits(self._policy_inputs(x))}
 
     @override(TorchRLModule)
     def _forward_train(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
         x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time, self.graph)
-        return {Columns.ACTION_DIST_INPUTS: self._logits(x), Columns.EMBEDDINGS: x}
+        return {Columns.ACTION_DIST_INPUTS: self._logits(self._policy_inputs(x)), Columns.EMBEDDINGS: x}
 
     @override(ValueFunctionAPI)
     def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:

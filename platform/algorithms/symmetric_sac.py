@@ -64,10 +64,13 @@ class SymmetricSACCatalog(SACCatalog):
         check_observation(observation_space.shape, self.nodes)
         self.hiddens = list(model_config_dict.get("fcnet_hiddens", [128, 128]))
         self.use_time = bool(model_config_dict.get("use_time", True))
+        # the actor's inputs: without neighbours node j's own and the clock (the critics read them all)
+        self.use_neighbours = bool(model_config_dict.get("use_neighbours", True))
         self.graph = NodeGraph.from_config(model_config_dict, self.nodes)  # None: the ring of equal nodes
 
     def build_encoder(self, framework: str):
-        return NodeEncoder(self.nodes, self.hiddens, self.use_time, graph=self.graph)
+        return NodeEncoder(self.nodes, self.hiddens, self.use_time, graph=self.graph,
+                           use_neighbours=self.use_neighbours)
 
     def build_qf_encoder(self, framework: str):
         return NodeActionEncoder(self.nodes, self.hiddens, self.use_time, graph=self.graph)

@@ -215,6 +215,10 @@ NETWORK = Param(str, choices=("symmetric", "mlp"), sweepable=False,
 OBSERVE_CLOCK = Param(bool, sweepable=False,
                       doc="whether the node-symmetric network reads the time of day (false: zeros in its "
                           "place, so it acts on the load it observes alone)")
+# PPO's node-symmetric policy, SAC's actor (their value and critics always read them) and DQN's network
+OBSERVE_NEIGHBOURS = Param(bool, sweepable=False,
+                           doc="whether each node's policy reads its failover neighbours' and the cluster mean's "
+                               "measurements (false: its own and the clock only; the value still reads them)")
 MODEL_TYPES: dict[str, ModelType] = {
     "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, builders.ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
@@ -223,6 +227,7 @@ MODEL_TYPES: dict[str, ModelType] = {
         "grad_clip": Param(float, 1e-3, 1e4, doc="largest global norm of a gradient step (none: unclipped)"),
         "network": NETWORK,
         "observe_clock": OBSERVE_CLOCK,
+        "observe_neighbours": OBSERVE_NEIGHBOURS,
         # RLlib's piecewise-linear lr schedule [[0, learning_rate], [lr_decay_steps, learning_rate_end]]:
         # not a key of its own, so a sweep cannot search it (it searches learning_rate, i.e. `lr`)
         "learning_rate_end": Param(float, 1e-7, 1.0, sweepable=False, target="`lr` schedule",
@@ -244,6 +249,7 @@ MODEL_TYPES: dict[str, ModelType] = {
                                               "network shared by the nodes; 'mlp': one advantage per "
                                               "joint action"),
                          "observe_clock": OBSERVE_CLOCK,
+                         "observe_neighbours": OBSERVE_NEIGHBOURS,
                      },
         rllib={**_REPLAY_KEYS, "learning_rate": ("lr",), "n_step": ("n_step",),
                "target_update_freq": ("target_network_update_freq",)}),
@@ -253,6 +259,7 @@ MODEL_TYPES: dict[str, ModelType] = {
         "initial_alpha": Param(float, 1e-6, 10.0, doc="the entropy temperature's start (learnt from there)"),
         "network": NETWORK,
         "observe_clock": OBSERVE_CLOCK,
+        "observe_neighbours": OBSERVE_NEIGHBOURS,
     },
         rllib={**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr", "alpha_lr"),
                "initial_alpha": ("initial_alpha",)}),
@@ -319,13 +326,13 @@ def get_model_type(name: str) -> ModelType:
     return MODEL_TYPES[name]
 
 
-def _with_node_config(config, group, use_time: bool):
+def _with_node_config(config, group, use_time: bool, use_neighbours: bool = True):
     """``config`` whose node-symmetric networks read ``group``'s topology (``symmetric.NodeGraph``) and,
     with ``use_time``, the time of day: PPO's module spec carries its own model config, the other types'
     catalogs read the algorithm's."""
     from ..algorithms.symmetric import node_topology
 
-    extra = {"topology": node_topology(group), "use_time": use_time}
+    extra = {"topology": node_topology(group), "use_time": use_time, "use_neighbours": use_neighbours}
     spec = config._rl_module_spec
     if spec is not None and spec.model_config is not None:
         spec.model_config = {**spec.model_config, **extra}
@@ -357,5 +364,5 @@ def build_config(model_type: str, params: dict[str, Any] | None, group, seed: in
 
         config = config.rl_module(model_config={**config._model_config, "action_nvec": action_nvec(group).tolist()})
     if p.get("network") == "symmetric":  # the group's failover neighbours and node sizes (algorithms/symmetric.py)
-        config = _with_node_config(config, group, p.get("observe_clock", True))
+        config = _with_node_config(config, group, p.get("observe_clock", True), p.get("observe_neighbours", True))
     return _common(config, p, env_config, seed, vectorised=mt.adapter is None, footprint=footprint)

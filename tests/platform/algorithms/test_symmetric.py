@@ -138,3 +138,20 @@ def test_observe_clock_false_makes_the_decisions_blind_to_the_time_of_day():
         assert torch.allclose(a, b) is same
     with pytest.raises(ParameterError, match="'observe_clock' must be a bool"):
         get_model_type("ppo").validate({"observe_clock": "no"})
+
+
+def test_observe_neighbours_false_makes_each_decision_read_its_own_node_alone():
+    """PPO's policy (its value still reads every node), SAC's actor and DQN's network."""
+    assert all(get_model_type(t).resolve({})["observe_neighbours"] is True for t in ("ppo", "dqn", "sac"))
+    config = build_config("ppo", {"observe_neighbours": False}, "profile-a").rl_module_spec.model_config
+    assert config["use_neighbours"] is False
+    assert all(build_config(t, {"observe_neighbours": False}, "profile-a")._model_config["use_neighbours"] is False
+               for t in ("dqn", "sac"))
+    obs = torch.rand(8, OBS_PER_NODE * 4 + 2)
+    hot = obs.clone()
+    hot[:, OBS_PER_NODE + 1] += 1.0  # node 1 busier, node 0 unchanged
+    local, seeing = _module(**config), _module(**{**config, "use_neighbours": True})
+    for module, same in ((local, True), (seeing, False)):
+        a, b = (module.forward_inference({"obs": o})["action_dist_inputs"].reshape(8, 4, 5)[:, 0] for o in (obs, hot))
+        assert torch.allclose(a, b) is same
+    assert not torch.allclose(local.compute_values({"obs": obs}), local.compute_values({"obs": hot}))
