@@ -218,7 +218,8 @@ OBSERVE_CLOCK = Param(bool, sweepable=False,
 # PPO's node-symmetric policy, SAC's actor (their value and critics always read them) and DQN's network
 OBSERVE_NEIGHBOURS = Param(bool, sweepable=False,
                            doc="whether each node's policy reads its failover neighbours' and the cluster mean's "
-                               "measurements (false: its own and the clock only; the value still reads them)")
+                               "measurements (false: its own and the clock only; PPO's value and SAC's critics "
+                               "still read them, DQN's value does not)")
 MODEL_TYPES: dict[str, ModelType] = {
     "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, builders.ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
