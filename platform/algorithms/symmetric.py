@@ -232,17 +232,20 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
 
 # ---- the same idea for a deterministic actor and its critics (TD3) ---------------------------------
 class SymmetricActor(nn.Module):
-    """``mu(s)_j = tanh(pi(x_j))`` in ``[-1, 1]``: one shared per-node actor (TD3's ``actor``)."""
+    """``mu(s)_j = tanh(pi(x_j))`` in ``[-1, 1]``: one shared per-node actor (TD3's ``actor``);
+    ``use_neighbours=False``: ``pi(own_inputs(x_j))`` (the critics keep every input)."""
 
-    def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True, graph: NodeGraph | None = None):
+    def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True, graph: NodeGraph | None = None,
+                 use_neighbours: bool = True):
         super().__init__()
-        self.nodes, self.use_time, self.graph = nodes, use_time, graph
+        self.nodes, self.use_time, self.graph, self.use_neighbours = nodes, use_time, graph, use_neighbours
         # a near-zero first output (2 replicas of 4), far from the tanh's flat ends: with gain 1 the
         # actor saturated early and stopped moving (its greedy policy never changed in 240 s)
         self.net = _mlp(NODE_INPUTS, hiddens, 1, last_gain=0.01)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(self.net(node_inputs(obs, self.nodes, self.use_time, self.graph)).squeeze(-1))
+        x = node_inputs(obs, self.nodes, self.use_time, self.graph)
+        return torch.tanh(self.net(x if self.use_neighbours else own_inputs(x)).squeeze(-1))
 
 
 class SymmetricCritic(nn.Module):

@@ -80,6 +80,10 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
     out["beats_best_static_and_hpa"] = bool(out["vs_best_static"] < 1 and out["vs_hpa"] < 1)
     out["per_seed"] = {str(r["seed"]): round(r["costs"][group], 4) for r in runs}
     out["guard_per_seed"] = {str(r["seed"]): r["guard"] for r in runs}
+    # The kept checkpoint's score on the selection day (policy / hpa-tuned there): the figure to compare
+    # settings by, since the evaluation days must not choose anything.
+    out["selection_per_seed"] = {str(r["seed"]): r["selection_best"] for r in runs}
+    out["selection"] = round(float(np.mean([r["selection_best"] for r in runs])), 4)
     out["env_steps"] = int(np.mean([r["env_steps"] for r in runs]))
     out["setup"] = {"seeds": list(seeds), "budget_s": budget_s, "days": days, "eval_seeds": [0, days - 1],
                     "params": params, "selection_seed": suites.SELECTION_SEED,

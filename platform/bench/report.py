@@ -165,6 +165,9 @@ def nodes_block(nodes: dict[str, Any]) -> str:
     for name, cost in st["baselines"].items():
         key = name.replace("-", "_")
         lines.append(f"| {name} | {cost} | {nodes[f'vs_{key}']} ± {nodes[f'vs_{key}_sd']} |")
+    if "selection" in nodes:  # runs before 2026-12-06 did not record it
+        lines += ["", f"Kept checkpoints on the selection day (policy / hpa-tuned there; the figure settings are "
+                  f"compared by): {nodes['selection']} (per seed {nodes['selection_per_seed']})."]
     verdict = "beats" if nodes["beats_best_static_and_hpa"] else "does **not** beat"
     lines += ["", f"The policy {verdict} both `best-static` and `hpa` on the mean. `oracle` is the pooled bound above "
               "5^8 configurations (no queueing delay: loose); `causal-oracle` plans each node alone there (a causal "

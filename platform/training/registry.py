@@ -215,11 +215,12 @@ NETWORK = Param(str, choices=("symmetric", "mlp"), sweepable=False,
 OBSERVE_CLOCK = Param(bool, sweepable=False,
                       doc="whether the node-symmetric network reads the time of day (false: zeros in its "
                           "place, so it acts on the load it observes alone)")
-# PPO's node-symmetric policy, SAC's actor (their value and critics always read them) and DQN's network
+# PPO's node-symmetric policy, SAC's and TD3's actors (their value and critics always read them) and DQN's
+# network
 OBSERVE_NEIGHBOURS = Param(bool, sweepable=False,
                            doc="whether each node's policy reads its failover neighbours' and the cluster mean's "
-                               "measurements (false: its own and the clock only; PPO's value and SAC's critics "
-                               "still read them, DQN's value does not)")
+                               "measurements (false: its own and the clock only; PPO's value and SAC's and TD3's "
+                               "critics still read them, DQN's value does not)")
 MODEL_TYPES: dict[str, ModelType] = {
     "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, builders.ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
@@ -272,6 +273,8 @@ MODEL_TYPES: dict[str, ModelType] = {
                          "exploration_noise": Param(float, 0.0, 1.0, doc="Gaussian exploration sigma"),
                          "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
                          "network": NETWORK,
+                         "observe_clock": OBSERVE_CLOCK,
+                         "observe_neighbours": OBSERVE_NEIGHBOURS,
                      },
         rllib={**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr"), "policy_delay": ("policy_delay",),
                "target_noise": ("target_noise",), "exploration_noise": ("exploration_noise",)}),

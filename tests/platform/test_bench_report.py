@@ -52,6 +52,10 @@ def test_nodes_block_names_the_command_and_the_parameters_it_ran_with():
     assert "--budget 900 --seeds 1,2 --params '{\"learning_rate_end\": 0.0001}' --write`" in text
     assert "PPO with `{\"learning_rate_end\": 0.0001}` over its defaults" in text
     assert "| best-static | 6.46 | 0.99 ± 0.01 |" in text and "The policy beats both" in text
+    assert "selection day" not in text  # a run that did not record it says nothing about it
+    nodes.update(selection=0.97, selection_per_seed={"1": 0.96, "2": 0.98})
+    assert "on the selection day (policy / hpa-tuned there; the figure settings are compared by): 0.97 (per seed " \
+        "{'1': 0.96, '2': 0.98})" in nodes_block(nodes)
 
 
 def test_misses_name_every_acceptance_item_of_issue_12():

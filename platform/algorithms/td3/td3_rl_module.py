@@ -32,9 +32,11 @@ class TD3TorchRLModule(TorchRLModule, TargetNetworkAPI):
             from lwmecps.platform.algorithms.symmetric import NodeGraph, SymmetricActor, SymmetricCritic
 
             graph = NodeGraph.from_config(self.model_config, act_dim)  # None: the ring of equal nodes
-            self.actor = SymmetricActor(act_dim, hidden, graph=graph)
-            self.q1 = SymmetricCritic(act_dim, hidden, graph=graph)
-            self.q2 = SymmetricCritic(act_dim, hidden, graph=graph)
+            use_time = bool(self.model_config.get("use_time", True))
+            self.actor = SymmetricActor(act_dim, hidden, use_time, graph,
+                                        use_neighbours=bool(self.model_config.get("use_neighbours", True)))
+            self.q1 = SymmetricCritic(act_dim, hidden, use_time, graph)
+            self.q2 = SymmetricCritic(act_dim, hidden, use_time, graph)
             return
         self.actor = nn.Sequential(mlp(obs_dim, hidden, act_dim), nn.Tanh())
         self.q1 = mlp(obs_dim + act_dim, hidden, 1)

@@ -116,12 +116,24 @@ def test_td3_network_parameter_builds_the_symmetric_module():
     from lwmecps.envs import EdgeClusterEnv
 
     env = ContinuousAction(EdgeClusterEnv("profile-a"))
-    config = build_config("td3", {"network": "symmetric"}, "profile-a")
-    spec = config.rl_module_spec
-    spec.observation_space, spec.action_space = env.observation_space, env.action_space
-    spec.model_config = config.model_config  # what the algorithm hands its module
-    module = spec.build()
-    assert isinstance(module.actor, SymmetricActor)
+
+    def build(params):
+        config = build_config("td3", {"network": "symmetric", **params}, "profile-a")
+        spec = config.rl_module_spec
+        spec.observation_space, spec.action_space = env.observation_space, env.action_space
+        spec.model_config = config.model_config  # what the algorithm hands its module
+        return spec.build()
+
+    torch.manual_seed(0)
+    seeing, local = build({}), build({"observe_neighbours": False})
+    assert isinstance(seeing.actor, SymmetricActor) and seeing.actor.use_neighbours and not local.actor.use_neighbours
+    obs = torch.rand(8, OBS_PER_NODE * 4 + 2)
+    hot = obs.clone()
+    hot[:, OBS_PER_NODE + 1] += 1.0  # node 1 busier, node 0 unchanged
+    for module, same in ((local, True), (seeing, False)):
+        assert torch.allclose(module.actor(obs)[:, 0], module.actor(hot)[:, 0]) is same
+    act = torch.zeros(8, 4)  # the critics still read every node
+    assert not torch.allclose(local.q1(torch.cat([obs, act], 1)), local.q1(torch.cat([hot, act], 1)))
 
 
 def test_observe_clock_false_makes_the_decisions_blind_to_the_time_of_day():
