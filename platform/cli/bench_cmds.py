@@ -196,7 +196,9 @@ def bench_nodes(
     days: int = typer.Option(4, "--days", min=1, max=30, help="evaluation days (seeds 0..days-1)"),
     params: str = typer.Option("{}", "--params", help="one JSON object of PPO task parameters over its defaults "
                                "(900 s with '{\"learning_rate_end\": 0.0001, \"lr_decay_steps\": 800000}': 1.016x "
-                               "best-static, 0.994x hpa-tuned; kept policies of 707 and 617 s)"),
+                               "best-static, 0.994x hpa-tuned; kept policies of 707 and 617 s; 2026-12-06 with "
+                               "'{\"observe_neighbours\": false}', seeds 1-2: 1.024x and 1.030x best-static, 1.020x and "
+                               "1.024x hpa-tuned on the selection day: each node's own inputs lose on 16 nodes)"),
     as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
     write: bool = typer.Option(False, "--write", help="also write the figures into benchmarks/README.md "
                                "(its nodes block) and benchmarks/latest.json"),
