@@ -31,6 +31,9 @@ SPEC_TYPES = ("ppo", "dqn", "sac", "td3", "q_learning")
 # suite 1.096x causal-oracle after 360 s vs 1.112 after 180 s); with the recent-peak observation (2026-12-05,
 # `lwmecps bench validate --type sac --params '{}' --seeds 1,2 --budget 300` and `--budget 600`) 1.087x after 300 s
 # and 1.070x after 600 s (vs hpa-tuned 1.022 / 1.006; the selection score still fell past 400 s): it gets 600.
+# With its actor on its own node's inputs (2026-12-06, `--seeds 1,2 --budget 900`): 1.063x (worst group 1.098, vs
+# hpa-tuned 1.008) against 1.0626 (1.097, 1.008) after 600 s; the selection score sits at 1.07-1.11 from ~150 s
+# on: 600 stays.
 # TD3 the same way at 600 s: its selection score was best at 145-250 s and rose after (1.10-1.13 -> 1.14-1.16 by
 # 600 s; the kept checkpoint is the best, but no later one beat it): 240 stays; its plateau (1.12-1.15 on the
 # selection days from ~80 s, seeds 1-4) did not move with discount_factor 0.95 (2026-12-05). Q-learning, seeds
