@@ -28,7 +28,7 @@ from ray.rllib.algorithms.dqn.dqn_catalog import DQNCatalog
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.models.base import ENCODER_OUT
 
-from lwmecps.platform.algorithms.symmetric import NODE_INPUTS, NodeGraph, check_observation, node_inputs, own_inputs
+from lwmecps.platform.algorithms.symmetric import NODE_INPUTS, NodeGraph, check_observation, node_inputs, policy_inputs
 
 
 def expansion_matrix(nvec) -> torch.Tensor:
@@ -91,7 +91,7 @@ class NodeEncoder(nn.Module):
 
     def forward(self, batch: dict) -> dict:
         x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time, self.graph)
-        return {ENCODER_OUT: self.net(x if self.use_neighbours else own_inputs(x))}
+        return {ENCODER_OUT: self.net(policy_inputs(x, self.use_neighbours))}
 
 
 class NodeAdvantage(nn.Module):

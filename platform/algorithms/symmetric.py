@@ -169,6 +169,12 @@ def own_inputs(x: torch.Tensor) -> torch.Tensor:
     return own
 
 
+def policy_inputs(x: torch.Tensor, use_neighbours: bool) -> torch.Tensor:
+    """``x`` as a policy (PPO's policy, SAC's and TD3's actors, DQN's network) reads it: all of it, or
+    without ``use_neighbours`` node j's own features and the clock alone (``own_inputs``)."""
+    return x if use_neighbours else own_inputs(x)
+
+
 def node_actions(actions: torch.Tensor, graph: NodeGraph | None = None) -> torch.Tensor:
     """``(B, n)`` actions -> ``(B, n, ACTION_INPUTS)``: node j's own, its neighbours' (the nodes that
     fail over to j, the node j fails over to: ``graph``, or the ring) and the mean."""
@@ -208,20 +214,15 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
             return out.reshape(out.shape[0], -1)
         return torch.cat([out[:, j, :k] for j, k in enumerate(self.nvec)], dim=-1)
 
-    def _policy_inputs(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` for the policy: without ``use_neighbours`` node j's own features and the clock alone
-        (``own_inputs``); the value keeps the neighbours' and the mean's."""
-        return x if self.use_neighbours else own_inputs(x)
-
     @override(TorchRLModule)
     def _forward(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
         x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time, self.graph)
-        return {Columns.ACTION_DIST_INPUTS: self._logits(self._policy_inputs(x))}
+        return {Columns.ACTION_DIST_INPUTS: self._logits(policy_inputs(x, self.use_neighbours))}
 
     @override(TorchRLModule)
     def _forward_train(self, batch: dict[str, Any], **kwargs) -> dict[str, Any]:
         x = node_inputs(batch[Columns.OBS], self.nodes, self.use_time, self.graph)
-        return {Columns.ACTION_DIST_INPUTS: self._logits(self._policy_inputs(x)), Columns.EMBEDDINGS: x}
+        return {Columns.ACTION_DIST_INPUTS: self._logits(policy_inputs(x, self.use_neighbours)), Columns.EMBEDDINGS: x}
 
     @override(ValueFunctionAPI)
     def compute_values(self, batch: dict[str, Any], embeddings: Any = None) -> torch.Tensor:
@@ -245,7 +246,7 @@ class SymmetricActor(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         x = node_inputs(obs, self.nodes, self.use_time, self.graph)
-        return torch.tanh(self.net(x if self.use_neighbours else own_inputs(x)).squeeze(-1))
+        return torch.tanh(self.net(policy_inputs(x, self.use_neighbours)).squeeze(-1))
 
 
 class SymmetricCritic(nn.Module):

@@ -109,9 +109,10 @@ def test_train_and_eval_bad_input(tmp_path):
         ("train", "--model-type", "ppo", "--nodes-file", str(nodes)): ("go with a CSV --group-file",),
         ("eval", "--model", str(fake), "--group", "synthetic-8"): ("cannot act on 'synthetic-8' (8 nodes",),
     }
+    expected = {**cases, **boxed}
     procs = {args: subprocess.Popen([LWMECPS, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True, env={**os.environ, "COLUMNS": "200"}) for args in {**cases, **boxed}}
+                                    text=True, env={**os.environ, "COLUMNS": "200"}) for args in expected}
     for args, proc in procs.items():
         _, err = proc.communicate(timeout=240)
         text = _flat(err) if args in boxed else err
-        assert proc.returncode == 2 and all(e in text for e in {**cases, **boxed}[args]), (args, err)
+        assert proc.returncode == 2 and all(e in text for e in expected[args]), (args, err)
