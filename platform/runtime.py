@@ -64,6 +64,11 @@ DRAIN_VAR = "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S"  # Serve's ingress 
 # HAProxy's own listeners (Serve's defaults 9101 and 8404, on all interfaces): a second `lwmecps up` on one
 # machine sets other ports here, or its HAProxy cannot bind and the service does not start.
 HAPROXY_PORT_VARS = ("RAY_SERVE_HAPROXY_METRICS_PORT", "RAY_SERVE_HAPROXY_STATS_PORT")
+# Serve's controller kills a proxy whose ready check has not answered within this many seconds (Ray's
+# default 5, times the proxy's restart count + 1). HAProxy's start took longer on 2 CPUs busy with a
+# training beside it, and `serve.start` then failed with ActorDiedError (HAProxyManager, killed by ray.kill).
+PROXY_READY_VAR = "RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S"
+PROXY_READY_S = "30"
 
 
 def export_settings(settings: Settings) -> None:
@@ -79,6 +84,7 @@ def export_settings(settings: Settings) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if settings.serve_haproxy:  # read by Serve when it starts its proxies
         os.environ.setdefault("RAY_SERVE_ENABLE_HA_PROXY", "1")
+    os.environ.setdefault(PROXY_READY_VAR, PROXY_READY_S)
     # read by Serve's controller and replicas (they inherit it): how long a stopping ingress drains
     os.environ.setdefault(DRAIN_VAR, f"{settings.serve_drain_s:g}")
 
@@ -93,13 +99,30 @@ def attach_runtime_env() -> dict:
     when it carries no credentials. A cluster whose MongoDB needs a password gets ``MONGODB_URI`` from
     its own environment (the KubeRay manifests take it from a Secret)."""
     env = {k: v for k, v in os.environ.items() if k.startswith("LWMECPS_") and k not in SECRET_VARS}
-    for key in ("OMP_NUM_THREADS", "RAY_SERVE_ENABLE_HA_PROXY", *HAPROXY_PORT_VARS, DRAIN_VAR):
+    for key in ("OMP_NUM_THREADS", "RAY_SERVE_ENABLE_HA_PROXY", *HAPROXY_PORT_VARS, DRAIN_VAR, PROXY_READY_VAR):
         if key in os.environ:
             env[key] = os.environ[key]
     uri = os.environ.get("MONGODB_URI")
     if uri and "@" not in uri:
         env["MONGODB_URI"] = uri
     return {"env_vars": env}
+
+
+def start_serve(settings: Settings, say) -> None:
+    """``serve.start`` with the API's host and port. When the controller killed the proxy before it
+    answered its ready check (a slow start, see ``PROXY_READY_VAR``), the controller starts a new one:
+    connect once more (``serve.start`` then attaches to the running controller) and let ``serve.run``
+    wait for the new proxy to serve."""
+    from ray import serve
+    from ray.exceptions import RayActorError
+
+    options = {"proxy_location": settings.serve_proxy_location,
+               "http_options": {"host": settings.api_host, "port": settings.api_port}}
+    try:
+        serve.start(**options)
+    except RayActorError:
+        say("Serve's proxy was slow to start and is being restarted by Serve; waiting for the new one")
+        serve.start(**options)
 
 
 ENV_TOKEN_NAME = "LWMECPS_ADMIN_TOKEN"
@@ -170,8 +193,7 @@ def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | N
         stack.callback(lambda: ray.get(scheduler.shutdown.remote(), timeout=10))
 
         say(f"starting Ray Serve on http://{settings.api_host}:{settings.api_port}")
-        serve.start(proxy_location=settings.serve_proxy_location,
-                    http_options={"host": settings.api_host, "port": settings.api_port})
+        start_serve(settings, say)
         stack.callback(serve.shutdown)
         api = application_config(settings)
         serve.run(build(settings), name=api["name"], route_prefix=api["route_prefix"], blocking=False)
