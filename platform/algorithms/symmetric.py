@@ -38,6 +38,14 @@ every count) and a bias of ``prior_logit`` on ``prior_replicas``: the *greedy* a
 untrained module is then that count on every node, a defined start. Without it the greedy action
 is whichever of the near-equal logits wins by noise, the same count on every node (one shared
 network): an untrained module would run a random fixed configuration, sometimes a good one.
+
+Prior: with ``prior_vector`` (one count per node; task parameter ``prior: static-trained``, the best
+fixed vector of the training group's tuning days) the module instead learns a per-node bias ``B``,
+``logits_j = pi(x_j) + B_j``, starting at ``B_j[k] = prior_logit`` for ``k = prior_vector[j]`` and 0
+elsewhere: PPO starts from the configuration an operator would pick from history and may move every
+``B_j`` like any weight. It is the one part of the policy that is not shared by the nodes (on a
+cluster with a latency matrix the best fixed vector empties some nodes, which one shared network
+reading similar inputs finds hard to learn by exploration).
 """
 from __future__ import annotations
 
@@ -202,14 +210,26 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
         self.pi = _mlp(NODE_INPUTS, hiddens, max(self.nvec), last_gain=0.01)
         self.vf = _mlp(NODE_INPUTS, hiddens, 1, last_gain=1.0)
         self.vf_bias = nn.Parameter(torch.zeros(1))
-        prior = int(self.model_config.get("prior_replicas", 1))
-        with torch.no_grad():
-            self.pi[-1].bias[min(prior, max(self.nvec) - 1)] = float(self.model_config.get("prior_logit", 0.2))
+        logit = float(self.model_config.get("prior_logit", 0.2))
+        vector = self.model_config.get("prior_vector")
+        if vector is None:  # one count for every node: in the shared head's bias
+            prior = int(self.model_config.get("prior_replicas", 1))
+            with torch.no_grad():
+                self.pi[-1].bias[min(prior, max(self.nvec) - 1)] = logit
+        else:  # a count per node: a learned per-node bias, which PPO may move like any weight
+            if len(vector) != self.nodes:
+                raise ValueError(f"prior_vector has {len(vector)} counts for {self.nodes} nodes")
+            bias = torch.zeros(self.nodes, max(self.nvec))
+            for j, k in enumerate(vector):
+                bias[j, min(int(k), self.nvec[j] - 1)] = logit
+            self.node_prior = nn.Parameter(bias)
         self.action_dist_cls = TorchMultiCategorical.get_partial_dist_cls(space=self.action_space,
                                                                           input_lens=self.nvec)
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
         out = self.pi(x)  # (B, n, max + 1)
+        if hasattr(self, "node_prior"):
+            out = out + self.node_prior
         if len(set(self.nvec)) == 1:
             return out.reshape(out.shape[0], -1)
         return torch.cat([out[:, j, :k] for j, k in enumerate(self.nvec)], dim=-1)

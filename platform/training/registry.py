@@ -230,6 +230,14 @@ MODEL_TYPES: dict[str, ModelType] = {
         "network": NETWORK,
         "observe_clock": OBSERVE_CLOCK,
         "observe_neighbours": OBSERVE_NEIGHBOURS,
+        # the node-symmetric policy's starting point (algorithms/symmetric.py, "Prior")
+        "prior": Param(str, choices=("initial", "static-trained"), sweepable=False,
+                       doc="what the untrained policy leans to: 'initial', the env's initial replicas on every "
+                           "node; 'static-trained', the best fixed replica vector of the training group's "
+                           "tuning days (the static-trained baseline), through a learned per-node bias"),
+        "prior_logit": Param(float, 0.0, 10.0, sweepable=False,
+                             doc="the logit added to the prior's count of every node (0.2: a tie-breaker; "
+                                 "2: about 2/3 of the first samples on 5 counts)"),
         # RLlib's piecewise-linear lr schedule [[0, learning_rate], [lr_decay_steps, learning_rate_end]]:
         # not a key of its own, so a sweep cannot search it (it searches learning_rate, i.e. `lr`)
         "learning_rate_end": Param(float, 1e-7, 1.0, sweepable=False, target="`lr` schedule",
@@ -330,13 +338,27 @@ def get_model_type(name: str) -> ModelType:
     return MODEL_TYPES[name]
 
 
-def _with_node_config(config, group, use_time: bool, use_neighbours: bool = True):
+def prior_config(p: dict[str, Any], group) -> dict[str, Any]:
+    """PPO's ``prior`` and ``prior_logit`` as the symmetric module reads them (none for other types):
+    with ``static-trained`` the vector ``envs.baselines.tuned.static_trained`` finds on the group's
+    tuning days (not a training, selection or evaluation day) under the task's env parameters."""
+    if p.get("prior") is None:
+        return {}
+    extra = {"prior_logit": p["prior_logit"]}
+    if p["prior"] == "static-trained":
+        from lwmecps.envs.baselines.tuned import static_trained
+
+        extra["prior_vector"] = static_trained(group, env_overrides(p)).vector.tolist()
+    return extra
+
+
+def _with_node_config(config, group, use_time: bool, use_neighbours: bool = True, more: dict | None = None):
     """``config`` whose node-symmetric networks read ``group``'s topology (``symmetric.NodeGraph``) and,
     with ``use_time``, the time of day: PPO's module spec carries its own model config, the other types'
     catalogs read the algorithm's."""
     from ..algorithms.symmetric import node_topology
 
-    extra = {"topology": node_topology(group), "use_time": use_time, "use_neighbours": use_neighbours}
+    extra = {"topology": node_topology(group), "use_time": use_time, "use_neighbours": use_neighbours, **(more or {})}
     spec = config._rl_module_spec
     if spec is not None and spec.model_config is not None:
         spec.model_config = {**spec.model_config, **extra}
@@ -368,5 +390,6 @@ def build_config(model_type: str, params: dict[str, Any] | None, group, seed: in
 
         config = config.rl_module(model_config={**config._model_config, "action_nvec": action_nvec(group).tolist()})
     if p.get("network") == "symmetric":  # the group's failover neighbours and node sizes (algorithms/symmetric.py)
-        config = _with_node_config(config, group, p.get("observe_clock", True), p.get("observe_neighbours", True))
+        config = _with_node_config(config, group, p.get("observe_clock", True), p.get("observe_neighbours", True),
+                                   prior_config(p, group))
     return _common(config, p, env_config, seed, vectorised=mt.adapter is None, footprint=footprint)

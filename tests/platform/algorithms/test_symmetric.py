@@ -92,6 +92,36 @@ def test_untrained_greedy_action_is_the_prior_count_while_exploration_stays_wide
     assert probs.min() > 0.15 and probs.max() < 0.3  # every count is explored
 
 
+def test_a_per_node_prior_starts_each_node_at_its_own_count_and_is_learned():
+    torch.manual_seed(3)
+    vector = [0, 3, 2, 4]
+    module = SymmetricNodeModule(observation_space=observation_space(4), action_space=gym.spaces.MultiDiscrete(
+        [5] * 4), model_config={"prior_vector": vector, "prior_logit": 2.0})
+    logits = module.forward_inference({"obs": torch.rand(64, OBS_PER_NODE * 4 + 2)})["action_dist_inputs"]
+    greedy = module.get_inference_action_dist_cls().from_logits(logits).to_deterministic().sample()
+    assert (greedy == torch.tensor(vector)).all()
+    probs = torch.softmax(logits.reshape(64, 4, 5), dim=-1)
+    assert (probs[:, range(4), vector] > 0.6).all() and probs.min() > 0.05  # leaning, still exploring
+    assert any(p is module.node_prior for p in module.parameters())  # PPO moves it like any weight
+    with pytest.raises(ValueError, match="prior_vector has 3 counts for 4 nodes"):
+        SymmetricNodeModule(observation_space=observation_space(4), action_space=gym.spaces.MultiDiscrete(
+            [5] * 4), model_config={"prior_vector": [1, 2, 3]})
+
+
+def test_prior_parameter_gives_the_module_the_static_trained_vector():
+    from lwmecps.envs.baselines.tuned import static_trained
+    from lwmecps.platform.training.registry import env_overrides
+
+    p = get_model_type("ppo").resolve({"prior": "static-trained", "prior_logit": 2})
+    config = build_config("ppo", {"prior": "static-trained", "prior_logit": 2}, "profile-a").rl_module_spec.model_config
+    assert config["prior_vector"] == static_trained("profile-a", env_overrides(p)).vector.tolist()
+    assert config["prior_logit"] == 2.0
+    default = build_config("ppo", {}, "profile-a").rl_module_spec.model_config
+    assert "prior_vector" not in default and default["prior_logit"] == 0.2
+    with pytest.raises(ParameterError, match="'prior'='hpa' is not one of 'initial', 'static-trained'"):
+        get_model_type("ppo").validate({"prior": "hpa"})
+
+
 def test_td3_actor_and_critic_are_node_symmetric():
     from lwmecps.platform.algorithms.symmetric import SymmetricActor, SymmetricCritic
 
