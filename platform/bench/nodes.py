@@ -35,8 +35,9 @@ def _baselines(group: str, days: int, seed: int, names: tuple[str, ...]) -> dict
 
 def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1, 2), budget_s: float = 900.0,
         days: int = 4, eval_every_s: float = 30.0, parallel: int = 2, params: dict[str, Any] | None = None,
-        log: Callable[[str], None] = print) -> dict[str, Any]:
-    """``params``: task parameters over the type's defaults (checked before any work)."""
+        log: Callable[[str], None] = print, selection_days: int = 1) -> dict[str, Any]:
+    """``params``: task parameters over the type's defaults (checked before any work); ``selection_days``:
+    days (seeds ``suites.SELECTION_SEED ..``, none of them an evaluation day) each checkpoint is scored on."""
     import ray
 
     from lwmecps.envs import load_group
@@ -48,7 +49,7 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     t0 = time.monotonic()
     base = _baselines(group, days, suites.EVAL_SEED, BASELINES)
-    selection = {group: _baselines(group, 1, suites.SELECTION_SEED, ("hpa-tuned",))["hpa-tuned"]}
+    selection = {group: _baselines(group, selection_days, suites.SELECTION_SEED, ("hpa-tuned",))["hpa-tuned"]}
     log(f"{group}: baselines over {days} days in {time.monotonic() - t0:.0f} s: "
         + ", ".join(f"{n} {c:.3f}" for n, c in base.items()))
     workdir = tempfile.mkdtemp(prefix="lwmecps-bench-nodes-")
@@ -56,7 +57,7 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
     task = ray.remote(num_cpus=1)(train_one)
     try:
         pending = [task.remote(model_type, s, budget_s, eval_every_s, workdir, selection, [group], days, params,
-                               group) for s in seeds]
+                               group, selection_days) for s in seeds]
         runs = []
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
@@ -64,7 +65,7 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
             runs.append(r)
             kept = min(r["selection_log"], key=lambda row: row[2])  # (training s, env steps, ratio)
             log(f"{model_type} seed {r['seed']}: {r['env_steps']} env steps in {r['wall_s']} s, kept the policy "
-                f"of {kept[0]} s ({kept[2]:.4f}x hpa-tuned on the selection day, guard "
+                f"of {kept[0]} s ({kept[2]:.4f}x hpa-tuned on the selection days, guard "
                 f"{'on' if r['guard'] else 'off'}); cost {r['costs'][group]:.4f} "
                 f"(best-static {base['best-static']:.4f}, hpa {base['hpa']:.4f})")
     finally:
@@ -86,6 +87,6 @@ def run(group: str = GROUP, model_type: str = "ppo", seeds: tuple[int, ...] = (1
     out["selection"] = round(float(np.mean([r["selection_best"] for r in runs])), 4)
     out["env_steps"] = int(np.mean([r["env_steps"] for r in runs]))
     out["setup"] = {"seeds": list(seeds), "budget_s": budget_s, "days": days, "eval_seeds": [0, days - 1],
-                    "params": params, "selection_seed": suites.SELECTION_SEED,
+                    "params": params, "selection_seed": suites.SELECTION_SEED, "selection_days": selection_days,
                     "baselines": {n: round(c, 4) for n, c in base.items()}}
     return out

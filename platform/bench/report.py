@@ -148,7 +148,9 @@ def nodes_block(nodes: dict[str, Any]) -> str:
     """``lwmecps bench nodes``'s figures: env speed in nodes, PPO on 16 nodes against the baselines."""
     st = nodes["setup"]
     params = st.get("params") or {}
+    sel_days = st.get("selection_days", 1)  # runs before 2026-12-06 (13:00) scored on one day
     flag = f" --params '{json.dumps(params)}'" if params else ""
+    flag += f" --selection-days {sel_days}" if sel_days != 1 else ""
     over = f"`{json.dumps(params)}` over " if params else ""
     lines = [NODES_BEGIN, "", f"### Clusters of 4, 16 and 64 nodes — {date.today().isoformat()}, "
              f"`lwmecps bench nodes --json --budget {st['budget_s']:g} --seeds {','.join(map(str, st['seeds']))}{flag} "
@@ -157,8 +159,10 @@ def nodes_block(nodes: dict[str, Any]) -> str:
              "Batched simulator (256 clusters, uniform random actions), env steps/s x nodes: "
              + ", ".join(f"`node_steps_per_s_{n}` = {nodes[f'node_steps_per_s_{n}']}" for n in (4, 16, 64)) + ".", "",
              f"{nodes['model_type'].upper()} with {over}its defaults on `{nodes['group']}` ({nodes['nodes']} nodes), seeds "
-             f"{st['seeds']}, {st['budget_s']:g} s of training each (two at once), checkpoint kept on day seed "
-             f"{st['selection_seed']}; evaluated over {st['days']} days (seeds {st['eval_seeds'][0]}..{st['eval_seeds'][1]}) "
+             f"{st['seeds']}, {st['budget_s']:g} s of training each (two at once), checkpoint kept on "
+             + (f"day seed {st['selection_seed']}" if sel_days == 1 else
+                f"days seeds {st['selection_seed']}..{st['selection_seed'] + sel_days - 1}")
+             + f"; evaluated over {st['days']} days (seeds {st['eval_seeds'][0]}..{st['eval_seeds'][1]}) "
              "that every baseline meets too. Cost per step (lower is better):", "",
              "| policy | cost | policy / it (mean ± sd over seeds) |", "|---|---|---|",
              f"| {nodes['model_type']} | {nodes['cost']} ± {nodes['cost_sd']} | 1 |"]
@@ -166,7 +170,7 @@ def nodes_block(nodes: dict[str, Any]) -> str:
         key = name.replace("-", "_")
         lines.append(f"| {name} | {cost} | {nodes[f'vs_{key}']} ± {nodes[f'vs_{key}_sd']} |")
     if "selection" in nodes:  # runs before 2026-12-06 did not record it
-        lines += ["", f"Kept checkpoints on the selection day (policy / hpa-tuned there; the figure settings are "
+        lines += ["", f"Kept checkpoints on the selection day{'s' if sel_days != 1 else ''} (policy / hpa-tuned there; the figure settings are "
                   f"compared by): {nodes['selection']} (per seed {nodes['selection_per_seed']})."]
     verdict = "beats" if nodes["beats_best_static_and_hpa"] else "does **not** beat"
     lines += ["", f"The policy {verdict} both `best-static` and `hpa` on the mean. `oracle` is the pooled bound above "

@@ -48,10 +48,12 @@ DEFAULT_SEEDS = (1, 2, 3)
 
 def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, workdir: str,
               selection_base: dict[str, float], eval_groups: list[str], days: int,
-              params: dict[str, Any] | None = None, train_group: str = suites.TRAIN_GROUP) -> dict[str, Any]:
+              params: dict[str, Any] | None = None, train_group: str = suites.TRAIN_GROUP,
+              selection_days: int = 1) -> dict[str, Any]:
     """Train on ``train_group``, select on ``selection_base`` (``{group: cost it is divided by}``:
-    the validation suite's causal-oracle), evaluate the kept policy (see the module docstring);
-    ``params``: the task parameters (default: the type's defaults)."""
+    the validation suite's causal-oracle, over ``selection_days`` days from ``suites.SELECTION_SEED``),
+    evaluate the kept policy (see the module docstring); ``params``: the task parameters (default: the
+    type's defaults)."""
     os.environ["OMP_NUM_THREADS"] = "1"
     from lwmecps.platform.algorithms.inference import load_policy, save_checkpoint
     from lwmecps.platform.training.envs import register
@@ -75,8 +77,8 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
             # scored as it will act, with and without the scale-down guard; without it only when strictly
             # better (on a tie the guard never acted on these days: keep it for the days it would)
             module = algo.get_module()
-            on, off = (selection_ratio(acting_policy(module, model_type, train_group, g), selection_base)
-                       for g in (True, False))
+            on, off = (selection_ratio(acting_policy(module, model_type, train_group, g), selection_base,
+                                       selection_days) for g in (True, False))
             ratio, guard = (on, True) if on <= off else (off, False)
             if reached is None and ratio <= 1.05:
                 reached = round(trained, 1)
@@ -93,11 +95,12 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
             "costs": suites.policy_costs(policy, eval_groups, days)}
 
 
-def selection_ratio(policy, selection_base: dict[str, float]) -> float:
-    """Mean over the selection groups of ``policy``'s cost on the selection day / ``selection_base[g]``."""
+def selection_ratio(policy, selection_base: dict[str, float], days: int = 1) -> float:
+    """Mean over the selection groups of ``policy``'s cost on the selection days (``days`` from
+    ``suites.SELECTION_SEED``) / ``selection_base[g]`` (a baseline's cost on the same days)."""
     from lwmecps.envs.baselines import evaluate
 
-    return sum(evaluate(policy, g, seed=suites.SELECTION_SEED)["cost"] / c
+    return sum(evaluate(policy, g, seed=suites.SELECTION_SEED, episodes=days)["cost"] / c
                for g, c in selection_base.items()) / len(selection_base)
 
 

@@ -199,6 +199,9 @@ def bench_nodes(
                                "best-static, 0.994x hpa-tuned; kept policies of 707 and 617 s; 2026-12-06 with "
                                "'{\"observe_neighbours\": false}', seeds 1-2: 1.024x and 1.030x best-static, 1.020x and "
                                "1.024x hpa-tuned on the selection day: each node's own inputs lose on 16 nodes)"),
+    selection_days: int = typer.Option(1, "--selection-days", min=1, max=10,
+                                       help="days (seeds 20000..) each checkpoint is scored on to keep the best "
+                                            "(none of them an evaluation day)"),
     as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
     write: bool = typer.Option(False, "--write", help="also write the figures into benchmarks/README.md "
                                "(its nodes block) and benchmarks/latest.json"),
@@ -224,7 +227,7 @@ def bench_nodes(
         raise typer.BadParameter(str(exc), param_hint="--params") from None
     speed = env_throughput.node_rates(256, 400, 3, np.random.default_rng(0), console.print)
     result = {**speed, **nodes.run(seeds=seed_list, budget_s=budget_s, days=days, params=task_params,
-                                   log=console.print)}
+                                   log=console.print, selection_days=selection_days)}
     if write:
         from lwmecps.platform.bench.report import write_nodes
 

@@ -56,6 +56,11 @@ def test_nodes_block_names_the_command_and_the_parameters_it_ran_with():
     nodes.update(selection=0.97, selection_per_seed={"1": 0.96, "2": 0.98})
     assert "on the selection day (policy / hpa-tuned there; the figure settings are compared by): 0.97 (per seed " \
         "{'1': 0.96, '2': 0.98})" in nodes_block(nodes)
+    assert "checkpoint kept on day seed 7;" in nodes_block(nodes)
+    nodes["setup"]["selection_days"] = 3
+    text = nodes_block(nodes)
+    assert "--params '{\"learning_rate_end\": 0.0001}' --selection-days 3 --write`" in text
+    assert "checkpoint kept on days seeds 7..9;" in text and "on the selection days (policy" in text
 
 
 def test_misses_name_every_acceptance_item_of_issue_12():
