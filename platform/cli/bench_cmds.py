@@ -198,10 +198,13 @@ def bench_nodes(
                                "(900 s with '{\"learning_rate_end\": 0.0001, \"lr_decay_steps\": 800000}': 1.016x "
                                "best-static, 0.994x hpa-tuned; kept policies of 707 and 617 s; 2026-12-06 with "
                                "'{\"observe_neighbours\": false}', seeds 1-2: 1.024x and 1.030x best-static, 1.020x and "
-                               "1.024x hpa-tuned on the selection day: each node's own inputs lose on 16 nodes)"),
+                               "1.024x hpa-tuned on the selection day: each node's own inputs lose on 16 nodes; "
+                               "'{\"prior\": \"static-trained\", \"prior_logit\": 2}', seeds 1-3: 1.0076x best-static, "
+                               "selection day 0.980x hpa-tuned: no gain over the defaults)"),
     selection_days: int = typer.Option(1, "--selection-days", min=1, max=10,
                                        help="days (seeds 20000..) each checkpoint is scored on to keep the best "
-                                            "(none of them an evaluation day)"),
+                                            "(none of them an evaluation day; 2026-12-06, 3 days, defaults, "
+                                            "seeds 1-3: 1.0088x best-static, against 1.0065x with 1 day)"),
     as_json: bool = typer.Option(False, "--json", help="last line: one JSON object"),
     write: bool = typer.Option(False, "--write", help="also write the figures into benchmarks/README.md "
                                "(its nodes block) and benchmarks/latest.json"),
