@@ -108,7 +108,7 @@ def attach_runtime_env() -> dict:
     return {"env_vars": env}
 
 
-def start_serve(settings: Settings, say) -> None:
+def start_serve(settings: Settings, say: Callable[[str], None]) -> None:
     """``serve.start`` with the API's host and port. When the controller killed the proxy before it
     answered its ready check (a slow start, see ``PROXY_READY_VAR``), the controller starts a new one:
     connect once more (``serve.start`` then attaches to the running controller) and let ``serve.run``

@@ -212,6 +212,7 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
         self.vf_bias = nn.Parameter(torch.zeros(1))
         logit = float(self.model_config.get("prior_logit", 0.2))
         vector = self.model_config.get("prior_vector")
+        self.node_prior: nn.Parameter | None = None
         if vector is None:  # one count for every node: in the shared head's bias
             prior = int(self.model_config.get("prior_replicas", 1))
             with torch.no_grad():
@@ -228,7 +229,7 @@ class SymmetricNodeModule(TorchRLModule, ValueFunctionAPI):
 
     def _logits(self, x: torch.Tensor) -> torch.Tensor:
         out = self.pi(x)  # (B, n, max + 1)
-        if hasattr(self, "node_prior"):
+        if self.node_prior is not None:
             out = out + self.node_prior
         if len(set(self.nvec)) == 1:
             return out.reshape(out.shape[0], -1)
