@@ -120,12 +120,14 @@ def test_kill_9_mid_training_loses_nothing(busy):
 
 def test_up_waits_for_the_proxy_serve_restarts_after_a_slow_start(tmp_path):
     """Serve's controller kills a proxy that has not answered its ready check in time (seen in CI: HAProxy
-    on two CPUs busy with a training); ``up`` then waits for the proxy Serve starts next, not exit 1."""
+    on two CPUs busy with a training); ``up`` then waits for the proxy Serve starts next, not exit 1.
+    Whether ``serve.start`` meets the killed proxy or already its successor depends on timing (a CI run
+    met the successor: no retry, no message), so the test asserts that ``up`` serves, not which path it took;
+    without the retry it failed here with ``lwmecps up exited with 1``."""
     service = Service(tmp_path, api_port=free_port())
     service.env["RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S"] = "0.3"  # below any proxy's start: the first is killed
     try:
         service.start()
-        assert "slow to start and is being restarted" in service.log.read_text()
         with service.client() as client:
             assert client.get("/health").status_code == 200
     finally:
