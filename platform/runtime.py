@@ -17,6 +17,7 @@ from typing import Callable
 
 from .auth import create_token, token_hash
 from .mongo_server import start_nx27017
+from .ports import ephemeral_warning
 from .settings import Settings
 from .store import Store
 
@@ -163,6 +164,8 @@ def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | N
         stack.callback(lambda: lock.unlink(missing_ok=True))
         if not _port_free(settings.api_host, settings.api_port):
             raise AlreadyRunning(f"port {settings.api_port} on {settings.api_host} is in use (LWMECPS_API_PORT)")
+        if warning := ephemeral_warning(settings.api_port, "LWMECPS_API_PORT"):
+            say(warning)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
 

@@ -10,6 +10,10 @@ os.environ.setdefault("RAY_TMPDIR", tempfile.mkdtemp(prefix="ray", dir="/tmp")) 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+# Free ports for the servers tests start (lwmecps.platform.ports): each xdist worker its own quarter of
+# the range, so two workers never pick one port while the first is still unbound.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 4
+os.environ.setdefault("LWMECPS_FREE_PORT_RANGE", f"{20000 + 2500 * _WORKER}-{22499 + 2500 * _WORKER}")
 
 import pytest  # noqa: E402
 
@@ -38,7 +42,8 @@ def ray_local():
 @pytest.fixture(scope="session", params=["nx-27017", "secantusdb"])
 def mongo_uri(request, tmp_path_factory):
     """A real MongoDB wire-protocol server (both kinds the store supports), started and stopped here."""
-    from lwmecps.platform.mongo_server import free_port, start_nx27017, start_secantus
+    from lwmecps.platform.mongo_server import start_nx27017, start_secantus
+    from lwmecps.platform.ports import free_port
 
     start = start_nx27017 if request.param == "nx-27017" else start_secantus
     server = start(tmp_path_factory.mktemp(request.param), free_port())
@@ -49,7 +54,8 @@ def mongo_uri(request, tmp_path_factory):
 @pytest.fixture(scope="session")
 def nx_uri(tmp_path_factory):
     """The embedded default server (nx-27017) alone, for API tests."""
-    from lwmecps.platform.mongo_server import free_port, start_nx27017
+    from lwmecps.platform.mongo_server import start_nx27017
+    from lwmecps.platform.ports import free_port
 
     server = start_nx27017(tmp_path_factory.mktemp("nx-api"), free_port())
     yield server.uri

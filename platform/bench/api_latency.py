@@ -60,7 +60,8 @@ def _wait_http(url: str, token: str, timeout: float = 120) -> None:
 def run(clients: int = 8, seconds: float = 8.0, max_requests: int = 20000,
         log: Callable[[str], None] = print) -> dict[str, Any]:
     from lwmecps.platform.auth import create_token
-    from lwmecps.platform.mongo_server import free_port, start_nx27017
+    from lwmecps.platform.mongo_server import start_nx27017
+    from lwmecps.platform.ports import free_port
     from lwmecps.platform.store import Store
 
     work = Path(tempfile.mkdtemp(prefix="lwmecps-bench-api-"))

@@ -68,7 +68,8 @@ def run(model: str | None = None, clients: int = 8, seconds: float = 8.0, reques
     from ray import serve
 
     from lwmecps.platform.algorithms.inference import load_policy
-    from lwmecps.platform.mongo_server import free_port, start_nx27017
+    from lwmecps.platform.mongo_server import start_nx27017
+    from lwmecps.platform.ports import free_port
     from lwmecps.platform.serving.policy_app import PolicyServer
     from lwmecps.platform.settings import Settings
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 
-from lwmecps.platform.mongo_server import free_port
+from lwmecps.platform.ports import free_port
 
 RAY = str(Path(sys.executable).parent / "ray")
 _MARK = "LWMECPS-NODES "

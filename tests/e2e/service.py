@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from lwmecps.platform.mongo_server import free_port
+from lwmecps.platform.ports import free_port
 
 LWMECPS = str(Path(sys.executable).parent / "lwmecps")
 

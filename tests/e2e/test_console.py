@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lwmecps.platform.mongo_server import free_port
+from lwmecps.platform.ports import free_port
 
 from .service import Service, wait_for
 

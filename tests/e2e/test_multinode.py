@@ -14,7 +14,7 @@ import secrets
 import httpx
 import pytest
 
-from lwmecps.platform.mongo_server import free_port
+from lwmecps.platform.ports import free_port
 
 from .cluster import RayCluster
 from .service import Service, wait_for

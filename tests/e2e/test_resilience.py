@@ -10,7 +10,7 @@ import httpx
 import numpy as np
 import pytest
 
-from lwmecps.platform.mongo_server import free_port
+from lwmecps.platform.ports import free_port
 
 from .service import Service, alive, wait_for
 

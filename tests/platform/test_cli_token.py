@@ -5,7 +5,8 @@ import sys
 from pathlib import Path
 
 from lwmecps.platform.auth import role_of
-from lwmecps.platform.mongo_server import free_port, start_nx27017
+from lwmecps.platform.mongo_server import start_nx27017
+from lwmecps.platform.ports import free_port
 from lwmecps.platform.settings import Settings
 from lwmecps.platform.store import Store
 

@@ -127,7 +127,8 @@ def test_health_reports_each_component(api):
 
 
 def test_health_with_the_database_down_is_unhealthy_not_500(tmp_path):
-    from lwmecps.platform.mongo_server import free_port, start_nx27017
+    from lwmecps.platform.mongo_server import start_nx27017
+    from lwmecps.platform.ports import free_port
 
     server = start_nx27017(tmp_path, free_port())
     settings = Settings(mongodb_uri=server.uri, mongodb_db="down", admin_token="t-admin")
