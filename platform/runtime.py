@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable
@@ -62,9 +63,30 @@ def _port_free(host: str, port: int) -> bool:
 
 
 DRAIN_VAR = "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S"  # Serve's ingress drain (Settings.serve_drain_s)
-# HAProxy's own listeners (Serve's defaults 9101 and 8404, on all interfaces): a second `lwmecps up` on one
-# machine sets other ports here, or its HAProxy cannot bind and the service does not start.
-HAPROXY_PORT_VARS = ("RAY_SERVE_HAPROXY_METRICS_PORT", "RAY_SERVE_HAPROXY_STATS_PORT")
+# Serve's fixed ports in HAProxy mode, with Ray's defaults: HAProxy's metrics and stats listeners (all
+# interfaces), and the fallback proxy HAProxy sends requests to while no ingress replica is up yet. A second
+# `lwmecps up` on one machine sets other ports here. The fallback proxy binds with SO_REUSEPORT, so a second
+# service's one binds the same port without an error and the kernel splits the connections: its HAProxy's
+# fallback requests then reach the *first* service (seen in CI: a 401 for a valid token, right after a start).
+HAPROXY_PORTS = {"RAY_SERVE_HAPROXY_METRICS_PORT": 9101, "RAY_SERVE_HAPROXY_STATS_PORT": 8404,
+                 "RAY_SERVE_FALLBACK_PROXY_HTTP_PORT": 8500}
+HAPROXY_PORT_VARS = tuple(HAPROXY_PORTS)
+
+
+PORTS_WAIT_S = 10.0
+
+
+def haproxy_ports_in_use(wait_s: float | None = None) -> list[str]:
+    """``"VAR=port"`` for each of Serve's fixed HAProxy-mode ports (``HAPROXY_PORTS``, or the variable's
+    value) that something on this machine still listens on after ``wait_s`` seconds (default
+    ``PORTS_WAIT_S``: the processes of a service stopped a moment ago may still be exiting)."""
+    ports = {var: int(os.environ.get(var, default)) for var, default in HAPROXY_PORTS.items()}
+    deadline = time.monotonic() + (PORTS_WAIT_S if wait_s is None else wait_s)
+    while True:
+        taken = [f"{var}={port}" for var, port in ports.items() if not _port_free("0.0.0.0", port)]
+        if not taken or time.monotonic() >= deadline:
+            return taken
+        time.sleep(0.5)
 # Serve's controller kills a proxy whose ready check has not answered within this many seconds (Ray's
 # default 5, times the proxy's restart count + 1). HAProxy's start took longer on 2 CPUs busy with a
 # training beside it, and `serve.start` then failed with ActorDiedError (HAProxyManager, killed by ray.kill).
@@ -164,6 +186,9 @@ def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | N
         stack.callback(lambda: lock.unlink(missing_ok=True))
         if not _port_free(settings.api_host, settings.api_port):
             raise AlreadyRunning(f"port {settings.api_port} on {settings.api_host} is in use (LWMECPS_API_PORT)")
+        if settings.serve_haproxy and not settings.ray_address and (taken := haproxy_ports_in_use()):
+            raise AlreadyRunning(f"Serve's HAProxy-mode ports are in use ({', '.join(taken)}): another service on "
+                                 f"this machine? Give this one other ports through those variables")
         if warning := ephemeral_warning(settings.api_port, "LWMECPS_API_PORT"):
             say(warning)
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -69,10 +69,12 @@ def run(clients: int = 8, seconds: float = 8.0, max_requests: int = 20000,
     direct = None
     try:
         os.environ.update({"MONGODB_URI": mongo.uri, "LWMECPS_MONGODB_DB": "bench", "OMP_NUM_THREADS": "1"})
-        from lwmecps.platform.runtime import export_settings
+        from lwmecps.platform.runtime import HAPROXY_PORT_VARS, export_settings
         from lwmecps.platform.settings import Settings
 
         export_settings(Settings().resolved())  # the proxy mode lwmecps up uses
+        for var in HAPROXY_PORT_VARS:  # HAProxy's own ports beside a running `lwmecps up`, not shared with it
+            os.environ.setdefault(var, str(free_port()))
         store = Store(mongo.uri, "bench").init()
         token = create_token(store.tokens, "read", "bench")
         task = store.tasks.create({"name": "bench", "model_type": "ppo", "parameters": {}, "total_episodes": 20,

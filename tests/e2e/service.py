@@ -26,6 +26,9 @@ class Service:
                     "LWMECPS_MAX_CONCURRENT_TRAININGS": "1",
                     # HAProxy's metrics and stats listeners: two services run at once under make test
                     "RAY_SERVE_HAPROXY_METRICS_PORT": str(free_port()), "RAY_SERVE_HAPROXY_STATS_PORT": str(free_port()),
+                    # and its fallback proxy (8500), which binds with SO_REUSEPORT: shared, it sends one
+                    # service's requests to the other while no ingress replica is up
+                    "RAY_SERVE_FALLBACK_PROXY_HTTP_PORT": str(free_port()),
                     "RAY_TMPDIR": tempfile.mkdtemp(prefix="ray", dir="/tmp")}
         self.proc: subprocess.Popen | None = None
         self.log = workdir / "up.log"
