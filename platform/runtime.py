@@ -29,6 +29,10 @@ class AlreadyRunning(RuntimeError):
     pass
 
 
+class BadPortVariable(ValueError):
+    """A port variable ``up`` reads (``HAPROXY_PORTS``) that holds no port number."""
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -71,8 +75,6 @@ DRAIN_VAR = "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S"  # Serve's ingress 
 HAPROXY_PORTS = {"RAY_SERVE_HAPROXY_METRICS_PORT": 9101, "RAY_SERVE_HAPROXY_STATS_PORT": 8404,
                  "RAY_SERVE_FALLBACK_PROXY_HTTP_PORT": 8500}
 HAPROXY_PORT_VARS = tuple(HAPROXY_PORTS)
-
-
 PORTS_WAIT_S = 10.0
 
 
@@ -80,13 +82,20 @@ def haproxy_ports_in_use(wait_s: float | None = None) -> list[str]:
     """``"VAR=port"`` for each of Serve's fixed HAProxy-mode ports (``HAPROXY_PORTS``, or the variable's
     value) that something on this machine still listens on after ``wait_s`` seconds (default
     ``PORTS_WAIT_S``: the processes of a service stopped a moment ago may still be exiting)."""
-    ports = {var: int(os.environ.get(var, default)) for var, default in HAPROXY_PORTS.items()}
+    ports = {}
+    for var, default in HAPROXY_PORTS.items():
+        try:
+            ports[var] = int(os.environ.get(var, default))
+        except ValueError:
+            raise BadPortVariable(f"{var}={os.environ[var]!r}: expected a port number") from None
     deadline = time.monotonic() + (PORTS_WAIT_S if wait_s is None else wait_s)
     while True:
         taken = [f"{var}={port}" for var, port in ports.items() if not _port_free("0.0.0.0", port)]
         if not taken or time.monotonic() >= deadline:
             return taken
         time.sleep(0.5)
+
+
 # Serve's controller kills a proxy whose ready check has not answered within this many seconds (Ray's
 # default 5, times the proxy's restart count + 1). HAProxy's start took longer on 2 CPUs busy with a
 # training beside it, and `serve.start` then failed with ActorDiedError (HAProxyManager, killed by ray.kill).

@@ -10,12 +10,12 @@ token_app = typer.Typer(help="API tokens (stored hashed).", no_args_is_help=True
 
 def up() -> None:
     """Start MongoDB (embedded), Ray with its dashboard, the scheduler and the API; Ctrl-C stops all."""
-    from lwmecps.platform.runtime import AlreadyRunning, up as run_up
+    from lwmecps.platform.runtime import AlreadyRunning, BadPortVariable, up as run_up
     from lwmecps.platform.settings import Settings
 
     try:
         run_up(Settings(), say=lambda m: console.print(m, highlight=False))
-    except AlreadyRunning as exc:
+    except (AlreadyRunning, BadPortVariable) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=1) from None
 

@@ -43,3 +43,9 @@ def test_up_refuses_to_start_beside_another_service(fallback_proxy, tmp_path, mo
         os.environ.clear()
         os.environ.update(saved)
     assert not (tmp_path / "data" / "lwmecps.pid").exists()  # the run lock is released on the way out
+
+
+def test_a_port_variable_that_is_no_number_is_named(monkeypatch):
+    monkeypatch.setenv("RAY_SERVE_FALLBACK_PROXY_HTTP_PORT", "eighty")
+    with pytest.raises(runtime.BadPortVariable, match="RAY_SERVE_FALLBACK_PROXY_HTTP_PORT='eighty'"):
+        runtime.haproxy_ports_in_use(wait_s=0)
