@@ -39,8 +39,12 @@ def port_range() -> tuple[int, int]:
     return lo, hi
 
 
-def _bindable(host: str, port: int) -> bool:
+def bindable(host: str, port: int, reuse_addr: bool = False) -> bool:
+    """Whether a TCP socket can bind ``(host, port)`` now; ``reuse_addr``: as servers that set
+    ``SO_REUSEADDR`` bind (a port in TIME_WAIT counts as free; a listening one never does)."""
     with socket.socket() as s:
+        if reuse_addr:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
             return True
@@ -58,7 +62,7 @@ def free_port(host: str = "127.0.0.1") -> int:
     ports = _cursor[span]
     for _ in range(hi - lo + 1):
         port = next(ports)
-        if _bindable(host, port):
+        if bindable(host, port):
             return port
     raise RuntimeError(f"no free TCP port on {host} in {lo}-{hi} ({RANGE_VAR})")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import threading
 import time
 from contextlib import ExitStack
@@ -18,7 +17,7 @@ from typing import Callable
 
 from .auth import create_token, token_hash
 from .mongo_server import start_nx27017
-from .ports import ephemeral_warning
+from .ports import bindable, ephemeral_warning
 from .settings import Settings
 from .store import Store
 
@@ -56,16 +55,6 @@ def acquire_lock(data_dir: Path) -> Path:
     return lock
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-            return True
-        except OSError:
-            return False
-
-
 DRAIN_VAR = "RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S"  # Serve's ingress drain (Settings.serve_drain_s)
 # Serve's fixed ports in HAProxy mode, with Ray's defaults: HAProxy's metrics and stats listeners (all
 # interfaces), and the fallback proxy HAProxy sends requests to while no ingress replica is up yet. A second
@@ -90,7 +79,7 @@ def haproxy_ports_in_use(wait_s: float | None = None) -> list[str]:
             raise BadPortVariable(f"{var}={os.environ[var]!r}: expected a port number") from None
     deadline = time.monotonic() + (PORTS_WAIT_S if wait_s is None else wait_s)
     while True:
-        taken = [f"{var}={port}" for var, port in ports.items() if not _port_free("0.0.0.0", port)]
+        taken = [f"{var}={port}" for var, port in ports.items() if not bindable("0.0.0.0", port, reuse_addr=True)]
         if not taken or time.monotonic() >= deadline:
             return taken
         time.sleep(0.5)
@@ -193,7 +182,7 @@ def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | N
     with ExitStack() as stack:
         lock = acquire_lock(settings.data_dir)
         stack.callback(lambda: lock.unlink(missing_ok=True))
-        if not _port_free(settings.api_host, settings.api_port):
+        if not bindable(settings.api_host, settings.api_port, reuse_addr=True):
             raise AlreadyRunning(f"port {settings.api_port} on {settings.api_host} is in use (LWMECPS_API_PORT)")
         if settings.serve_haproxy and not settings.ray_address and (taken := haproxy_ports_in_use()):
             raise AlreadyRunning(f"Serve's HAProxy-mode ports are in use ({', '.join(taken)}): another service on "
