@@ -169,9 +169,16 @@ def nodes_block(nodes: dict[str, Any]) -> str:
     for name, cost in st["baselines"].items():
         key = name.replace("-", "_")
         lines.append(f"| {name} | {cost} | {nodes[f'vs_{key}']} ± {nodes[f'vs_{key}_sd']} |")
+    if "per_seed" in nodes:  # the mean can hide seeds on the wrong side of best-static: show each
+        bs = st["baselines"]["best-static"]
+        per_seed = sorted(nodes["per_seed"].items(), key=lambda kv: int(kv[0]))
+        below = sum(cost < bs for _, cost in per_seed)
+        lines += ["", "Per seed: " + ", ".join(f"seed {s} {cost} ({cost / bs:.4f}x best-static)" for s, cost in per_seed)
+                  + f"; {below} of {len(per_seed)} below best-static."]
     if "selection" in nodes:  # runs before 2026-12-06 did not record it
+        per_sel = dict(sorted(nodes["selection_per_seed"].items(), key=lambda kv: int(kv[0])))
         lines += ["", f"Kept checkpoints on the selection day{'s' if sel_days != 1 else ''} (policy / hpa-tuned there; the figure settings are "
-                  f"compared by): {nodes['selection']} (per seed {nodes['selection_per_seed']})."]
+                  f"compared by): {nodes['selection']} (per seed {per_sel})."]
     verdict = "beats" if nodes["beats_best_static_and_hpa"] else "does **not** beat"
     lines += ["", f"The policy {verdict} both `best-static` and `hpa` on the mean. `oracle` is the pooled bound above "
               "5^8 configurations (no queueing delay: loose); `causal-oracle` plans each node alone there (a causal "

@@ -57,6 +57,10 @@ def test_nodes_block_names_the_command_and_the_parameters_it_ran_with():
     assert "on the selection day (policy / hpa-tuned there; the figure settings are compared by): 0.97 (per seed " \
         "{'1': 0.96, '2': 0.98})" in nodes_block(nodes)
     assert "checkpoint kept on day seed 7;" in nodes_block(nodes)
+    nodes.update(per_seed={"2": 6.5, "1": 6.3}, selection_per_seed={"2": 0.98, "1": 0.96})
+    text = nodes_block(nodes)
+    assert "Per seed: seed 1 6.3 (0.9752x best-static), seed 2 6.5 (1.0062x best-static); 1 of 2 below best-static." \
+        in text and "(per seed {'1': 0.96, '2': 0.98})" in text
     nodes["setup"]["selection_days"] = 3
     text = nodes_block(nodes)
     assert "--params '{\"learning_rate_end\": 0.0001}' --selection-days 3 --write`" in text
