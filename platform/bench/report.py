@@ -144,6 +144,11 @@ def write_scale(readme: Path, scale: dict[str, Any]) -> None:
 NODES_BEGIN, NODES_END = "<!-- nodes:begin (written by `lwmecps bench nodes --write`) -->", "<!-- nodes:end -->"
 
 
+def _by_seed(per_seed: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A ``{seed: value}`` figure in seed order (the run records seeds in the order they finished)."""
+    return sorted(per_seed.items(), key=lambda kv: int(kv[0]))
+
+
 def nodes_block(nodes: dict[str, Any]) -> str:
     """``lwmecps bench nodes``'s figures: env speed in nodes, PPO on 16 nodes against the baselines."""
     st = nodes["setup"]
@@ -171,12 +176,12 @@ def nodes_block(nodes: dict[str, Any]) -> str:
         lines.append(f"| {name} | {cost} | {nodes[f'vs_{key}']} ± {nodes[f'vs_{key}_sd']} |")
     if "per_seed" in nodes:  # the mean can hide seeds on the wrong side of best-static: show each
         bs = st["baselines"]["best-static"]
-        per_seed = sorted(nodes["per_seed"].items(), key=lambda kv: int(kv[0]))
+        per_seed = _by_seed(nodes["per_seed"])
         below = sum(cost < bs for _, cost in per_seed)
         lines += ["", "Per seed: " + ", ".join(f"seed {s} {cost} ({cost / bs:.4f}x best-static)" for s, cost in per_seed)
                   + f"; {below} of {len(per_seed)} below best-static."]
     if "selection" in nodes:  # runs before 2026-12-06 did not record it
-        per_sel = dict(sorted(nodes["selection_per_seed"].items(), key=lambda kv: int(kv[0])))
+        per_sel = dict(_by_seed(nodes["selection_per_seed"]))
         lines += ["", f"Kept checkpoints on the selection day{'s' if sel_days != 1 else ''} (policy / hpa-tuned there; the figure settings are "
                   f"compared by): {nodes['selection']} (per seed {per_sel})."]
     verdict = "beats" if nodes["beats_best_static_and_hpa"] else "does **not** beat"
