@@ -146,6 +146,35 @@ def start_serve(settings: Settings, say: Callable[[str], None]) -> None:
         serve.start(**options)
 
 
+API_ANSWER_WAIT_S = 120.0
+
+
+def wait_until_answering(url: str, say: Callable[[str], None], stop: threading.Event,
+                         wait_s: float = API_ANSWER_WAIT_S) -> bool:
+    """Poll ``GET url`` (the API's /health, no token) until the ingress itself answers: 200, or the 401 its
+    auth gives a request without a token. ``serve.run`` returns once the deployments are healthy, but the
+    proxy may still be down: the controller kills a proxy that missed its ready check and starts another
+    (seen in CI: connection refused right after ``ready``), and a proxy or HAProxy without a route answers
+    404/503. So ``up`` says "ready" only when a request gets through. False after ``wait_s`` seconds."""
+    import httpx
+
+    deadline = time.monotonic() + wait_s
+    said = False
+    while not stop.is_set():
+        try:
+            if httpx.get(url, timeout=5).status_code in (200, 401):
+                return True
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            return False
+        if not said:
+            say(f"waiting for the API to answer on {url} (Serve's proxy is still starting)")
+            said = True
+        stop.wait(0.5)
+    return False
+
+
 ENV_TOKEN_NAME = "LWMECPS_ADMIN_TOKEN"
 
 
@@ -235,6 +264,9 @@ def up(settings: Settings, say: Callable[[str], None], stop: threading.Event | N
             say(f"resuming {resumed} autoscaler{'' if resumed == 1 else 's'} of the previous run")
 
         base = f"http://{'localhost' if settings.api_host in ('127.0.0.1', '0.0.0.0') else settings.api_host}"
+        if not wait_until_answering(f"{base}:{settings.api_port}/api/v1/health", say, stop) and not stop.is_set():
+            say(f"the API does not answer on {base}:{settings.api_port} after {API_ANSWER_WAIT_S:.0f} s; "
+                f"Serve may still be starting its proxy (see the Ray dashboard)")
         say(f"API:        {base}:{settings.api_port}/api/v1")
         say(f"OpenAPI:    {base}:{settings.api_port}/docs")
         say(f"Dashboard:  {ctx.dashboard_url and 'http://' + ctx.dashboard_url or 'not started'}")
