@@ -123,7 +123,9 @@ def test_up_waits_for_the_proxy_serve_restarts_after_a_slow_start(tmp_path):
     on two CPUs busy with a training); ``up`` then waits for the proxy Serve starts next, not exit 1.
     Whether ``serve.start`` meets the killed proxy or already its successor depends on timing (a CI run
     met the successor: no retry, no message), so the test asserts that ``up`` serves, not which path it took;
-    without the retry it failed here with ``lwmecps up exited with 1``."""
+    without the retry it failed here with ``lwmecps up exited with 1``. A later CI run got "connection refused"
+    on the first request after ``ready``: the successor proxy was not listening yet, so ``up`` now says ready
+    only once a request gets through (``runtime.wait_until_answering``)."""
     service = Service(tmp_path, api_port=free_port())
     service.env["RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S"] = "0.3"  # below any proxy's start: the first is killed
     try:
