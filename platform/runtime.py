@@ -156,23 +156,10 @@ def wait_until_answering(url: str, say: Callable[[str], None], stop: threading.E
     proxy may still be down: the controller kills a proxy that missed its ready check and starts another
     (seen in CI: connection refused right after ``ready``), and a proxy or HAProxy without a route answers
     404/503. So ``up`` says "ready" only when a request gets through. False after ``wait_s`` seconds."""
-    import httpx
+    from .http_wait import poll_http
 
-    deadline = time.monotonic() + wait_s
-    said = False
-    while not stop.is_set():
-        try:
-            if httpx.get(url, timeout=5).status_code in (200, 401):
-                return True
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            return False
-        if not said:
-            say(f"waiting for the API to answer on {url} (Serve's proxy is still starting)")
-            said = True
-        stop.wait(0.5)
-    return False
+    return poll_http(url, ok=(200, 401), wait_s=wait_s, stop=stop,
+                     on_wait=lambda: say(f"waiting for the API to answer on {url} (Serve's proxy is still starting)"))
 
 
 ENV_TOKEN_NAME = "LWMECPS_ADMIN_TOKEN"

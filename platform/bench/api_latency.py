@@ -20,6 +20,8 @@ from typing import Any, Callable
 import httpx
 import numpy as np
 
+from ..http_wait import poll_http
+
 
 def _load(url: str, token: str, clients: int, seconds: float, max_requests: int) -> dict[str, float]:
     latencies: list[list[float]] = [[] for _ in range(clients)]
@@ -46,15 +48,8 @@ def _load(url: str, token: str, clients: int, seconds: float, max_requests: int)
 
 
 def _wait_http(url: str, token: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
+    if not poll_http(url, headers={"Authorization": f"Bearer {token}"}, wait_s=timeout, interval_s=0.3):
+        raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
 def run(clients: int = 8, seconds: float = 8.0, max_requests: int = 20000,
