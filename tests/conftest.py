@@ -1,12 +1,22 @@
-"""Test-session set-up: keep Ray's files out of the user's home, one thread per torch op."""
+"""Test-session set-up: keep Ray's files out of the user's home, one thread per torch op, and remove
+every scratch directory the session made once it passed."""
+import glob
 import os
+import shutil
 import tempfile
+
+# Every scratch directory of this process (its HOME, Ray's temp dirs, those of the e2e services and
+# clusters: tests/e2e) starts with this prefix, so the session can remove them all at its end (a
+# whole `make test` left ~100 of them, 600 MB of Ray logs, in /tmp). Per process, not inherited:
+# each pytest-xdist worker removes only its own. Short: Ray's unix sockets live below these dirs.
+SCRATCH_PREFIX_VAR = "LWMECPS_TEST_SCRATCH_PREFIX"
+os.environ[SCRATCH_PREFIX_VAR] = _SCRATCH = f"/tmp/lwt{os.getpid()}-"
 
 # Ray writes under ~/ray_results, ~/.ray and /tmp/ray by default; this suite's go to a temp dir.
 # Set before anything imports ray (its default storage path is computed at import).
-_SESSION_DIR = tempfile.mkdtemp(prefix="lwmecps-tests-")
+_SESSION_DIR = tempfile.mkdtemp(prefix=os.path.basename(_SCRATCH) + "home", dir="/tmp")
 os.environ["HOME"] = _SESSION_DIR
-os.environ.setdefault("RAY_TMPDIR", tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # short: unix sockets
+os.environ.setdefault("RAY_TMPDIR", tempfile.mkdtemp(prefix=os.path.basename(_SCRATCH) + "r", dir="/tmp"))
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -16,6 +26,17 @@ _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or
 os.environ.setdefault("LWMECPS_FREE_PORT_RANGE", f"{20000 + 2500 * _WORKER}-{22499 + 2500 * _WORKER}")
 
 import pytest  # noqa: E402
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this process's scratch directories when every test passed; keep them (and say where)
+    after a failure: they hold the Ray and service logs that explain it."""
+    dirs = sorted(glob.glob(_SCRATCH + "*"))
+    if exitstatus == 0:
+        for d in dirs:
+            shutil.rmtree(d, ignore_errors=True)
+    elif dirs:
+        print(f"\nscratch directories kept for the failure's logs: {_SCRATCH}*")
 
 
 @pytest.fixture(autouse=True)

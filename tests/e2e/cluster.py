@@ -13,13 +13,14 @@ import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import psutil
 
 from lwmecps.platform.ports import free_port
+
+from .service import scratch_dir
 
 RAY = str(Path(sys.executable).parent / "ray")
 _MARK = "LWMECPS-NODES "
@@ -31,7 +32,7 @@ class RayCluster:
         self.token = secrets.token_hex(16)
         self.env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": self.token,
                     "OMP_NUM_THREADS": "1"}
-        self.temp = tempfile.mkdtemp(prefix="rayc", dir="/tmp")
+        self.temp = scratch_dir("c")
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.nodes: dict[str, subprocess.Popen] = {}

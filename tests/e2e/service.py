@@ -17,6 +17,13 @@ from lwmecps.platform.ports import free_port
 LWMECPS = str(Path(sys.executable).parent / "lwmecps")
 
 
+def scratch_dir(name: str) -> str:
+    """A new temp dir under the test session's scratch prefix (tests/conftest.py removes them all when
+    the session passes); a short path, as Ray's unix sockets live below it."""
+    prefix = os.environ.get("LWMECPS_TEST_SCRATCH_PREFIX", "/tmp/lwt-")
+    return tempfile.mkdtemp(prefix=os.path.basename(prefix) + name, dir=os.path.dirname(prefix))
+
+
 class Service:
     def __init__(self, workdir: Path, api_port: int = 8000):
         self.workdir = workdir
@@ -29,7 +36,7 @@ class Service:
                     # and its fallback proxy (8500), which binds with SO_REUSEPORT: shared, it sends one
                     # service's requests to the other while no ingress replica is up
                     "RAY_SERVE_FALLBACK_PROXY_HTTP_PORT": str(free_port()),
-                    "RAY_TMPDIR": tempfile.mkdtemp(prefix="ray", dir="/tmp")}
+                    "RAY_TMPDIR": scratch_dir("r")}
         self.proc: subprocess.Popen | None = None
         self.log = workdir / "up.log"
 
