@@ -14,9 +14,14 @@ os.environ[SCRATCH_PREFIX_VAR] = _SCRATCH = f"/tmp/lwt{os.getpid()}-"
 
 # Ray writes under ~/ray_results, ~/.ray and /tmp/ray by default; this suite's go to a temp dir.
 # Set before anything imports ray (its default storage path is computed at import).
-_SESSION_DIR = tempfile.mkdtemp(prefix=os.path.basename(_SCRATCH) + "home", dir="/tmp")
+def _scratch_dir(name: str) -> str:
+    """A new dir under this process's scratch prefix (tests/e2e/service.scratch_dir: the same, for e2e)."""
+    return tempfile.mkdtemp(prefix=os.path.basename(_SCRATCH) + name, dir=os.path.dirname(_SCRATCH))
+
+
+_SESSION_DIR = _scratch_dir("home")
 os.environ["HOME"] = _SESSION_DIR
-os.environ.setdefault("RAY_TMPDIR", tempfile.mkdtemp(prefix=os.path.basename(_SCRATCH) + "r", dir="/tmp"))
+os.environ.setdefault("RAY_TMPDIR", _scratch_dir("r"))
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")

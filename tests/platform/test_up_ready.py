@@ -2,9 +2,9 @@
 nothing listens on the port, nor while a proxy without the route answers 503/404. The API benchmark's wait
 (``bench.api_latency._wait_http``, the same ``http_wait.poll_http``) needs a 200 with its token."""
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from lwmecps.platform.bench.api_latency import _wait_http
 from lwmecps.platform.ports import free_port
