@@ -11,11 +11,43 @@ from .simple import Policy
 
 #: the fields ``evaluate`` returns, each a mean per step over all episodes
 EVAL_FIELDS = ("cost", "latency_ms", "p95_latency_ms", "success_rate", "replicas", "reward")
+#: the fields of each block of ``evaluate(..., by_hour=h)``
+HOUR_FIELDS = ("users", "cost", "replicas", "failed_fraction")
+
+
+def hour_of_day(obs) -> float:
+    """Time of day in hours (0 <= h < 24) of the interval an observation asks to decide: its last two
+    entries are ``sin, cos`` of ``2 pi d / intervals per day`` (``EdgeClusterEnv``'s layout), so
+    ``h = 24 atan2(sin, cos) / (2 pi) mod 24``, rounded to the second (float32 inputs must not put 02:00
+    in the block before it)."""
+    angle = float(np.arctan2(float(obs[-2]), float(obs[-1])))
+    return round((angle / (2.0 * np.pi) * 24.0) % 24.0 * 3600.0) / 3600.0 % 24.0
+
+
+class _HourBlocks:
+    """Sums of ``HOUR_FIELDS`` per block of ``hours`` hours of the time of day."""
+
+    def __init__(self, hours: float):
+        if not (isinstance(hours, (int, float)) and 0 < hours <= 24):
+            raise ValueError(f"by_hour must be a block length in hours in (0, 24], got {hours!r}")
+        self.hours = float(hours)
+        self.sums: dict[int, np.ndarray] = {}
+
+    def add(self, hour: float, info: dict) -> None:
+        row = self.sums.setdefault(int(hour // self.hours), np.zeros(len(HOUR_FIELDS) + 1))
+        row += [info["users"], info["cost"], info["replicas_total"], info["failed_fraction"], 1.0]
+
+    def blocks(self) -> list[dict[str, float]]:
+        """``[{"hour": start (h), "steps": n, "users": .., "cost": .., "replicas": .., "failed_fraction": ..}]``:
+        per-step means over the steps whose interval starts in ``[hour, hour + block)``, by ``hour``."""
+        return [{"hour": k * self.hours, "steps": int(row[-1]),
+                 **{f: float(v / row[-1]) for f, v in zip(HOUR_FIELDS, row[:-1])}}
+                for k, row in sorted(self.sums.items())]
 
 
 def evaluate(policy: Policy, group: str = "profile-a", seed: int = 0, episodes: int = 1,
              params: EnvParams | dict | None = None, env: EdgeClusterEnv | None = None,
-             on_step: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
+             on_step: Callable[[int, dict], None] | None = None, by_hour: float | None = None) -> dict[str, Any]:
     """Mean per-step ``cost``, ``latency_ms``, ``p95_latency_ms``, ``success_rate``, ``replicas``
     (total per step) and ``reward`` of ``policy`` over ``episodes`` episodes.
 
@@ -27,9 +59,14 @@ def evaluate(policy: Policy, group: str = "profile-a", seed: int = 0, episodes: 
     ``reward``); the figures of the plan it plays are then not the bound's, so ``latency_ms``,
     ``p95_latency_ms``, ``success_rate`` and ``replicas`` are ``None`` and the executed plan's cost
     is ``plan_cost``.
+
+    ``by_hour`` (hours): also ``"by_hour"``, the same run in blocks of the time of day (``_HourBlocks.blocks``:
+    mean users, cost, total replicas and failed fraction per step of each block), to see *when* a policy
+    gains or loses against another; ``None`` for a bound (its cost is not a sum of steps).
     """
     if not isinstance(episodes, (int, np.integer)) or episodes < 1:
         raise ValueError(f"episodes must be a positive integer, got {episodes!r}")
+    hours = _HourBlocks(by_hour) if by_hour is not None else None
     env = env or EdgeClusterEnv(group=group, params=params)
     sums = dict.fromkeys(EVAL_FIELDS, 0.0)
     steps, bound = 0, None
@@ -40,6 +77,7 @@ def evaluate(policy: Policy, group: str = "profile-a", seed: int = 0, episodes: 
             bound = (bound or 0.0) + policy.bound
         done = False
         while not done:
+            hour = hour_of_day(obs) if hours is not None else 0.0
             obs, reward, terminated, truncated, info = env.step(policy.act(obs, env))
             done = terminated or truncated
             sums["cost"] += info["cost"]
@@ -49,10 +87,14 @@ def evaluate(policy: Policy, group: str = "profile-a", seed: int = 0, episodes: 
             sums["replicas"] += info["replicas_total"]
             sums["reward"] += reward
             steps += 1
+            if hours is not None:
+                hours.add(hour, info)
             if on_step is not None:
                 on_step(steps, info)
     out: dict[str, Any] = {k: v / steps for k, v in sums.items()}
     out.update(episodes=int(episodes), steps=steps)
+    if hours is not None:
+        out["by_hour"] = hours.blocks() if bound is None else None
     if bound is not None:
         out.update({k: None for k in EVAL_FIELDS}, plan_cost=out["cost"], cost=bound / steps, reward=-bound / steps)
     return out

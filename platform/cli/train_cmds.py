@@ -83,10 +83,15 @@ def evaluate_model(
     seed: int = typer.Option(0, "--seed", min=0),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object {policy: fields}"),
     group_file: Path = GROUP_FILE, nodes_file: Path = NODES_FILE, latency_file: Path = LATENCY_FILE,
+    by_hour: bool = typer.Option(False, "--by-hour", help="also per block of the day: mean users, and the cost "
+                                 "and replicas of the model, causal-oracle, hpa-tuned and best-static (JSON: "
+                                 "each policy's \"by_hour\" list)"),
+    block_hours: float = typer.Option(2.0, "--block-hours", min=0.25, max=24.0, help="hours per block of --by-hour"),
 ) -> None:
     """The baselines table plus this model on GROUP (or --group-file); costs relative to the oracle
     bound and hpa. static-trained and hpa-tuned are tuned on the group the model was trained on
-    when it is a shipped one, else on GROUP's own other days."""
+    when it is a shipped one, else on GROUP's own other days. --by-hour shows *when* in the day the
+    model gains or loses against them."""
     from lwmecps.envs import ShapeMismatch, as_group, check_same_shape, known_groups
     from lwmecps.envs.baselines import DEFAULT_TRAIN_GROUP, EVAL_FIELDS, evaluate, evaluate_baselines
     from lwmecps.platform.algorithms.inference import load_policy, read_meta
@@ -105,9 +110,10 @@ def evaluate_model(
     except (ShapeMismatch, FileNotFoundError, OSError) as exc:
         raise typer.BadParameter(str(exc)) from None
     group = target.name
+    blocks = block_hours if by_hour else None
     with console.status(f"evaluating on {group}"):
-        results = evaluate_baselines(target, seed=seed, episodes=episodes, train_group=trained_on)
-        results["model"] = evaluate(policy, group=target, seed=seed, episodes=episodes)
+        results = evaluate_baselines(target, seed=seed, episodes=episodes, train_group=trained_on, by_hour=blocks)
+        results["model"] = evaluate(policy, group=target, seed=seed, episodes=episodes, by_hour=blocks)
     ratios = {"vs_oracle": "oracle", "vs_causal": "causal-oracle", "vs_best_static": "best-static",
               "vs_hpa_tuned": "hpa-tuned", "vs_hpa": "hpa"}
     for r in results.values():
@@ -118,5 +124,28 @@ def evaluate_model(
     rows = [[n, *[r[f] for f in EVAL_FIELDS], *[r[k] for k in ratios]] for n, r in results.items()]
     table(f"{meta['model_type']} model vs baselines on {group}",
           ["policy", *EVAL_FIELDS, *[f"/ {name}" for name in ratios.values()]], rows)
+    if by_hour:
+        hour_table(results, group, block_hours)
+
+
+#: the policies ``lwmecps eval --by-hour`` sets side by side
+BY_HOUR_POLICIES = ("model", "causal-oracle", "hpa-tuned", "best-static")
+
+
+def hour_table(results: dict[str, dict], group: str, block_hours: float) -> None:
+    """One row per block of the day: mean users, then ``cost / replicas`` per step of each policy."""
+    names = [n for n in BY_HOUR_POLICIES if results.get(n, {}).get("by_hour")]
+    rows = []
+    for k, block in enumerate(results["model"]["by_hour"]):
+        start = block["hour"]
+        rows.append([f"{_clock(start)}-{_clock(start + block_hours)}", f"{block['users']:.1f}",
+                     *[f"{results[n]['by_hour'][k]['cost']:.3f} / {results[n]['by_hour'][k]['replicas']:.2f}"
+                       for n in names]])
+    table(f"by time of day on {group}: mean cost / total replicas per step", ["hours", "users", *names], rows)
+
+
+def _clock(hours: float) -> str:
+    minutes = round(hours * 60) % (24 * 60) if hours < 24 else 24 * 60
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 

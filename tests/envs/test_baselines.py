@@ -4,7 +4,7 @@ import pytest
 
 from lwmecps.envs import EdgeClusterEnv
 from lwmecps.envs.baselines import (EVAL_FIELDS, HPAPolicy, OraclePolicy, baseline_names, evaluate,
-                                    evaluate_baselines, make_policy)
+                                    evaluate_baselines, hour_of_day, make_policy)
 from lwmecps.envs.baselines.planning import CausalOraclePolicy
 
 
@@ -106,3 +106,30 @@ def test_causal_oracle_plans_a_group_from_a_file_by_its_content(tmp_path):
     shipped = cost("profile-a")
     assert cost(load_group_file(renamed)) == pytest.approx(shipped, rel=1e-12)
     assert cost(load_group_file(busier)) > shipped * 1.05  # its own, heavier day
+
+
+def test_by_hour_splits_one_evaluation_by_the_time_of_day():
+    """``evaluate(..., by_hour=2)``: 12 blocks of 24 steps that add up to the whole run, on the group's clock."""
+    static = evaluate(make_policy("static-2"), "profile-a", seed=0, episodes=1, by_hour=2)
+    blocks = static["by_hour"]
+    assert [b["hour"] for b in blocks] == [2.0 * k for k in range(12)] and {b["steps"] for b in blocks} == {24}
+    assert np.isclose(np.mean([b["cost"] for b in blocks]), static["cost"])
+    assert {b["replicas"] for b in blocks} == {8.0}
+    users = {b["hour"]: b["users"] for b in blocks}
+    assert users[4.0] < 0.5 * users[20.0]  # profile-a: ~25 users at 04-06 h, ~99 at 20-22 h
+    # the same workload for every policy, the bound has no per-step cost to split
+    hpa = evaluate(make_policy("hpa"), "profile-a", seed=0, episodes=1, by_hour=2)
+    assert [b["users"] for b in hpa["by_hour"]] == [b["users"] for b in blocks]
+    assert evaluate(make_policy("oracle"), "profile-a", seed=0, episodes=1, by_hour=2)["by_hour"] is None
+    with pytest.raises(ValueError, match="by_hour must be a block length in hours"):
+        evaluate(make_policy("static-2"), "profile-a", by_hour=0)
+
+
+def test_hour_of_day_reads_the_observations_clock():
+    env = EdgeClusterEnv("profile-a", params={"random_start": False})
+    obs, _ = env.reset(seed=0)
+    hours = [hour_of_day(obs)]
+    for _ in range(36):
+        obs = env.step(np.full(4, 2))[0]
+        hours.append(hour_of_day(obs))
+    assert hours[0] == 0.0 and hours[24] == 2.0 and hours[36] == 3.0  # 5-minute steps, exact at block edges

@@ -59,13 +59,17 @@ def test_train_then_eval(tmp_path):
 
     other, _, _ = write_topology(tmp_path, seed=1)  # another day of the same cluster (the ring's latencies)
     ev = run("eval", "--model", str(checkpoint), "--group-file", str(other), "--nodes-file", str(nodes), "--json",
-             cwd=tmp_path)
+             "--by-hour", "--block-hours", "6", cwd=tmp_path)
     assert ev.returncode == 0, ev.stderr[-3000:]
     table = json.loads(ev.stdout.strip().splitlines()[-1])
     assert {"model", "oracle", "hpa", "causal-oracle", "random", "best-static", "hpa-tuned"} <= set(table)
     assert table["oracle"]["vs_oracle"] == 1.0 and table["hpa"]["vs_hpa"] == 1.0
     assert table["best-static"]["vs_best_static"] == 1.0 and table["model"]["vs_oracle"] >= 1.0
     assert table["model"]["cost"] < table["random"]["cost"]
+    blocks = table["model"]["by_hour"]  # four 6-hour blocks of the day, adding up to the whole run
+    assert [b["hour"] for b in blocks] == [0, 6, 12, 18] and sum(b["steps"] for b in blocks) == table["model"]["steps"]
+    assert np.isclose(sum(b["cost"] * b["steps"] for b in blocks) / table["model"]["steps"], table["model"]["cost"])
+    assert [b["users"] for b in table["hpa-tuned"]["by_hour"]] == [b["users"] for b in blocks]
     bad = run("eval", "--model", str(checkpoint), "--group", "profile-a", cwd=tmp_path, timeout=120)
     flat = _flat(bad.stderr)
     assert bad.returncode == 2 and "(5 nodes, max replicas [4, 4, 2, 4, 1]) and cannot act on 'profile-a' (4" in flat, \
@@ -108,6 +112,7 @@ def test_train_and_eval_bad_input(tmp_path):
             ("--latency-file", "a list of rows of numbers"),
         ("train", "--model-type", "ppo", "--nodes-file", str(nodes)): ("go with a CSV --group-file",),
         ("eval", "--model", str(fake), "--group", "synthetic-8"): ("cannot act on 'synthetic-8' (8 nodes",),
+        ("eval", "--model", str(fake), "--by-hour", "--block-hours", "0"): ("--block-hours", "greater than or equal to 0.25"),
     }
     expected = {**cases, **boxed}
     procs = {args: subprocess.Popen([LWMECPS, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
