@@ -112,7 +112,8 @@ def test_train_and_eval_bad_input(tmp_path):
             ("--latency-file", "a list of rows of numbers"),
         ("train", "--model-type", "ppo", "--nodes-file", str(nodes)): ("go with a CSV --group-file",),
         ("eval", "--model", str(fake), "--group", "synthetic-8"): ("cannot act on 'synthetic-8' (8 nodes",),
-        ("eval", "--model", str(fake), "--by-hour", "--block-hours", "0"): ("--block-hours", "greater than or equal to 0.25"),
+        ("eval", "--model", str(fake), "--by-hour", "--block-hours", "0"):
+            ("--block-hours", "greater than or equal to 0.25"),
     }
     expected = {**cases, **boxed}
     procs = {args: subprocess.Popen([LWMECPS, *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
