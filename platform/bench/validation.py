@@ -1,6 +1,6 @@
 """Choosing defaults on the validation suite: one model type, several parameter sets, several seeds.
 
-Every default in ``configs/algorithms/`` and the randomisation ranges of ``registry.COMMON_PARAMS``
+Every default in ``configs/algorithms/`` and the randomisation ranges of ``params.COMMON_PARAMS``
 is chosen here, never on the held-out suite. Each (parameter set, seed) trains on profile-a for
 ``budget_s`` seconds exactly as ``lwmecps bench train`` does (``train_quality.train_one``: the
 checkpoint kept by its validation score on the selection days ``suites.SELECTION_SEED``), then is

@@ -1,6 +1,6 @@
 """``docs/parameters.md``, generated from the registry: every parameter a task accepts, per model type,
 with its default (``configs/algorithms/<type>.yaml``, the one place defaults live; the randomisation
-keys: ``registry.COMMON_PARAMS``), its type and range, the RLlib config key it sets and what it does.
+keys: ``params.COMMON_PARAMS``), its type and range, the RLlib config key it sets and what it does.
 A test compares the file with ``markdown()``, so the reference cannot drift from the code.
 
 Regenerate: ``python -m lwmecps.platform.training.param_docs > docs/parameters.md``.
@@ -12,7 +12,7 @@ from typing import Any
 from . import registry
 
 HEADER = ("# Training parameters\n\n"
-          "Generated from `platform/training/registry.py` and `configs/algorithms/<type>.yaml` by\n"
+          "Generated from `platform/training/registry.py`, `params.py` and `configs/algorithms/<type>.yaml` by\n"
           "`python -m lwmecps.platform.training.param_docs > docs/parameters.md` (a test checks it is current).\n"
           "A task's `parameters` override the defaults; any other key is a 422 naming it. A default \"unset\":\n"
           "the key is left out and RLlib's own default applies (or what its text says).\n")

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..settings import Settings
-from .registry import Param, ParameterError
+from .params import Param, ParameterError
 
 AUTO = "auto"
 MIN_RUNNER_CPUS = 0.1  # below this an EnvRunner's share of a core starves it
