@@ -54,7 +54,11 @@ def common_table() -> str:
     rows = ["## Every type: the training workload's randomisation and the training reward\n",
             "| key | default | type | sets | what it does |", "|---|---|---|---|---|"]
     for key, param in registry.COMMON_PARAMS.items():
-        rows.append(f"| `{key}` | {_value(param.default)} | {_range(param)} | the env | {param.doc} |")
+        # a type's YAML may set one of these keys too (chosen for that type on the validation suite)
+        own = [f"{name}: {_value(value)}" for name in registry.MODEL_TYPES
+               if (value := registry.get_model_type(name).defaults().get(key, param.default)) != param.default]
+        default = _value(param.default) + (f" ({'; '.join(own)})" if own else "")
+        rows.append(f"| `{key}` | {default} | {_range(param)} | the env | {param.doc} |")
     return "\n".join(rows) + "\n"
 
 

@@ -63,7 +63,7 @@ COMMON_PARAMS = {
     # '{"hot_station_prob": 0.3}' --params '{"hot_station_prob": 0.6}' --seeds 1,2,3,4 --budget 240`, suite
     # with validation-two-hot): 0 1.034 (worst 1.057), 0.3 1.048 (1.074), 0.6 1.078 (1.100): two-hot alone
     # gains 0.005, every other group loses at 240 s; off by default (the scale-down guard,
-    # lwmecps.platform.algorithms.guard, fixed that group instead).
+    # lwmecps.platform.algorithms.guard, fixed that group instead). TD3 sets 0.6 in its YAML (measured there).
     "hot_station_prob": Param(float, 0.0, 1.0, default=0.0,
                               doc="share of training episodes where 1-2 adjacent stations are hot "
                                   "(weight U[1.5, 3.5] x the others', aggregate unchanged)"),

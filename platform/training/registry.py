@@ -197,6 +197,7 @@ MODEL_TYPES: dict[str, ModelType] = {
                      "continuous", builders.td3, {
                          "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
                          "policy_delay": Param(int, 1, 100, doc="critic updates per actor update"),
+                         "n_step": Param(int, 1, 20, doc="n-step returns"),
                          "target_noise": Param(float, 0.0, 1.0, doc="target policy smoothing sigma"),
                          "exploration_noise": Param(float, 0.0, 1.0, doc="Gaussian exploration sigma"),
                          "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
@@ -205,6 +206,7 @@ MODEL_TYPES: dict[str, ModelType] = {
                          "observe_neighbours": OBSERVE_NEIGHBOURS,
                      },
         rllib={**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr"), "policy_delay": ("policy_delay",),
+               "n_step": ("n_step",),
                "target_noise": ("target_noise",), "exploration_noise": ("exploration_noise",)}),
     "appo": ModelType("appo", "RLlib APPO (asynchronous PPO), MultiDiscrete actions", None, builders.appo, {
         "train_batch_size": Param(int, 64, 100000, doc="env steps per learner update")},

@@ -54,8 +54,11 @@ class TD3TorchLearner(DQNLearner, TorchLearner):
         obs, nxt = batch[Columns.OBS].float(), batch[Columns.NEXT_OBS].float()
         with torch.no_grad():
             a_next = smoothed_target_actions(m.actor_target, nxt, config.target_noise, config.target_noise_clip)
+            # with n-step sampling the reward is the discounted sum of n steps and s' lies n steps on
+            # (RLlib's replay buffer; its "n_step" column holds each sample's n, fewer at an episode's end)
+            n = batch["n_step"].float() if "n_step" in batch else 1.0
             y = clipped_double_q_target(m.q1_target, m.q2_target, nxt, a_next, batch[Columns.REWARDS].float(),
-                                        batch[Columns.TERMINATEDS], config.gamma)
+                                        batch[Columns.TERMINATEDS], config.gamma ** n)
         c_loss = critic_loss(m.q1, m.q2, obs, batch[Columns.ACTIONS].float(), y)
         a_loss = actor_loss(m.actor, m.q1, obs)
         self._temp_losses[(module_id, "critic_loss")] = c_loss

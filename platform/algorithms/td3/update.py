@@ -1,7 +1,8 @@
 """TD3's update rules as pure functions (Fujimoto et al., 2018), shared by the learner and the tests.
 
 * target policy smoothing: ``a' = clip(mu'(s') + clip(eps, -c, c), -1, 1)``, ``eps ~ N(0, sigma)``;
-* clipped double-Q target: ``y = r + gamma (1 - terminated) min(Q1'(s', a'), Q2'(s', a'))``;
+* clipped double-Q target: ``y = r + gamma^n (1 - terminated) min(Q1'(s', a'), Q2'(s', a'))``, where ``r`` is
+  the discounted sum of the ``n`` rewards up to ``s'`` (the replay buffer's n-step sample; ``n = 1``: one step);
 * critic loss: ``mean((Q1(s, a) - y)^2) + mean((Q2(s, a) - y)^2)``;
 * actor loss (every ``policy_delay`` critic updates): ``-mean(Q1(s, mu(s)))`` with the critic held fixed.
 """
@@ -22,7 +23,9 @@ def smoothed_target_actions(actor_target: Net, next_obs: torch.Tensor, sigma: fl
 
 
 def clipped_double_q_target(q1_target: Net, q2_target: Net, next_obs: torch.Tensor, next_actions: torch.Tensor,
-                            rewards: torch.Tensor, terminated: torch.Tensor, gamma: float) -> torch.Tensor:
+                            rewards: torch.Tensor, terminated: torch.Tensor,
+                            gamma: float | torch.Tensor) -> torch.Tensor:
+    """``gamma``: the discount of the bootstrap, a float or one ``gamma^n`` per sample (n-step returns)."""
     x = torch.cat([next_obs, next_actions], dim=-1)
     q_next = torch.minimum(q1_target(x), q2_target(x)).squeeze(-1)
     return rewards + gamma * (1.0 - terminated.float()) * q_next

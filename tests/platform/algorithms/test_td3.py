@@ -24,6 +24,15 @@ def test_clipped_double_q_target_takes_the_smaller_critic():
     assert y.tolist() == pytest.approx([1.0 + 0.9 * 3.0, 1.0])
 
 
+def test_n_step_targets_discount_by_gamma_to_the_n():
+    """An n-step sample's reward already sums n discounted rewards: the bootstrap is gamma^n Q'."""
+    q = lambda x: x[:, :1] * 0 + 10.0  # noqa: E731
+    obs, act = torch.zeros(3, 3), torch.zeros(3, 1)
+    gamma_n = 0.9 ** torch.tensor([1.0, 3.0, 2.0])  # one n per sample: fewer at an episode's end
+    y = clipped_double_q_target(q, q, obs, act, torch.zeros(3), torch.zeros(3, dtype=torch.bool), gamma_n)
+    assert y.tolist() == pytest.approx([9.0, 7.29, 8.1])
+
+
 def test_target_policy_smoothing_is_clipped():
     actor = lambda s: torch.full((s.shape[0], 2), 0.95)  # noqa: E731
     a = smoothed_target_actions(actor, torch.zeros(1000, 3), sigma=5.0, clip=0.5,
@@ -115,6 +124,20 @@ def test_targets_move_only_on_the_delayed_policy_step():
     assert moved["actor"] == [2, 4, 6]  # actor: every policy_delay-th step
     for target in TARGET_OF:  # N / policy_delay = 3 target updates, none on the non-delayed steps
         assert moved[target] == [2, 4, 6], target
+
+
+def test_the_learner_bootstraps_with_each_samples_n_step(monkeypatch):
+    """The replay buffer's "n_step" column reaches the target as gamma^n (gamma 0.99 by default)."""
+    import lwmecps.platform.algorithms.td3.td3_learner as td3_learner
+
+    seen = []
+    real = td3_learner.clipped_double_q_target
+    monkeypatch.setattr(td3_learner, "clipped_double_q_target",
+                        lambda *a: seen.append(a[-1]) or real(*a))
+    learner, batch = build_td3_learner(), fixed_batch(4)
+    batch["n_step"] = torch.tensor([1, 3, 3, 2])
+    learner.update(batch=batch, timesteps={})
+    assert torch.as_tensor(seen[-1]).tolist() == pytest.approx([0.99, 0.99 ** 3, 0.99 ** 3, 0.99 ** 2])
 
 
 def test_targets_follow_gradient_steps_not_update_calls():
