@@ -141,6 +141,8 @@ OBSERVE_NEIGHBOURS = Param(bool, sweepable=False,
                            doc="whether each node's policy reads its failover neighbours' and the cluster mean's "
                                "measurements (false: its own and the clock only; PPO's value and SAC's and TD3's "
                                "critics still read them, DQN's value does not)")
+# DQN's and TD3's targets: r the discounted sum of n rewards, bootstrapped with gamma^n (RLlib's replay buffer)
+N_STEP = Param(int, 1, 20, doc="n-step returns")
 MODEL_TYPES: dict[str, ModelType] = {
     "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, builders.ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
@@ -170,7 +172,7 @@ MODEL_TYPES: dict[str, ModelType] = {
         rllib=_ON_POLICY_KEYS),
     "dqn": ModelType("dqn", "RLlib DQN (double, dueling, prioritised replay) on the flattened action", "flat",
                      builders.dqn, {
-                         "n_step": Param(int, 1, 20, doc="n-step returns"),
+                         "n_step": N_STEP,
                          "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
                          "target_update_freq": Param(int, 1, 1_000_000, doc="env steps between target syncs"),
                          "network": Param(str, choices=("branched", "symmetric", "mlp"), sweepable=False,
@@ -197,7 +199,7 @@ MODEL_TYPES: dict[str, ModelType] = {
                      "continuous", builders.td3, {
                          "tau": Param(float, 0.0, 1.0, doc="target network smoothing"),
                          "policy_delay": Param(int, 1, 100, doc="critic updates per actor update"),
-                         "n_step": Param(int, 1, 20, doc="n-step returns"),
+                         "n_step": N_STEP,
                          "target_noise": Param(float, 0.0, 1.0, doc="target policy smoothing sigma"),
                          "exploration_noise": Param(float, 0.0, 1.0, doc="Gaussian exploration sigma"),
                          "learning_starts": Param(int, 0, 1_000_000, doc="env steps before learning"),
