@@ -10,7 +10,7 @@ policy-quality figure of the platform is reported relative to these.
 from __future__ import annotations
 
 from .bound import OracleBound
-from .evaluate import EVAL_FIELDS, HOUR_FIELDS, evaluate, hour_of_day
+from .evaluate import EVAL_FIELDS, HOUR_FIELDS, NODE_FIELDS, evaluate, hour_of_day
 from .planning import CausalOraclePolicy, OraclePolicy
 from .simple import HPAPolicy, Policy, RandomPolicy, StaticPolicy
 from .tuned import BestStaticPolicy, StaticVectorPolicy, hpa_tuned, static_trained
@@ -55,11 +55,12 @@ def make_policy(name: str, seed: int = 0, train_group=DEFAULT_TRAIN_GROUP, param
 
 def evaluate_baselines(group: str = "profile-a", seed: int = 0, episodes: int = 1, params=None,
                        names: list[str] | None = None, progress=None,
-                       train_group=DEFAULT_TRAIN_GROUP, by_hour: float | None = None) -> dict[str, dict]:
+                       train_group=DEFAULT_TRAIN_GROUP, by_hour: float | None = None,
+                       by_node: bool = False) -> dict[str, dict]:
     """``evaluate`` every baseline on ``group``: ``{name: {field: value}}`` (``train_group``: see
     ``make_policy``; a ``train_group`` of another node count is replaced by ``group`` itself, whose
     tuning days differ from the evaluation days; ``best-static`` is searched on these very workloads;
-    ``by_hour``: see ``evaluate``)."""
+    ``by_hour``, ``by_node``: see ``evaluate``)."""
     from ..cluster import ClusterSim
     from ..groups import load_group
 
@@ -73,14 +74,15 @@ def evaluate_baselines(group: str = "profile-a", seed: int = 0, episodes: int = 
         policy = make_policy(name, seed, train_group=train_group, params=params)
         if isinstance(policy, BestStaticPolicy):
             policy.prepare(group, seed, episodes, params)
-        results[name] = evaluate(policy, group=group, seed=seed, episodes=episodes, params=params, by_hour=by_hour)
+        results[name] = evaluate(policy, group=group, seed=seed, episodes=episodes, params=params, by_hour=by_hour,
+                                 by_node=by_node)
         if progress is not None:
             progress(name)
     return results
 
 
 __all__ = [
-    "DEFAULT_TRAIN_GROUP", "EVAL_FIELDS", "HOUR_FIELDS", "BestStaticPolicy", "CausalOraclePolicy", "HPAPolicy",
+    "DEFAULT_TRAIN_GROUP", "EVAL_FIELDS", "HOUR_FIELDS", "NODE_FIELDS", "BestStaticPolicy", "CausalOraclePolicy", "HPAPolicy",
     "OracleBound", "OraclePolicy", "Policy", "RandomPolicy", "StaticPolicy", "StaticVectorPolicy", "baseline_names",
     "evaluate", "evaluate_baselines", "hour_of_day", "make_policy",
 ]

@@ -13,6 +13,8 @@ from .simple import Policy
 EVAL_FIELDS = ("cost", "latency_ms", "p95_latency_ms", "success_rate", "replicas", "reward")
 #: the fields of each block of ``evaluate(..., by_hour=h)``
 HOUR_FIELDS = ("users", "cost", "replicas", "failed_fraction")
+#: the fields of each node of ``evaluate(..., by_node=True)``
+NODE_FIELDS = ("replicas", "empty", "changes")
 
 
 def hour_of_day(obs) -> float:
@@ -45,9 +47,29 @@ class _HourBlocks:
                 for k, row in sorted(self.sums.items())]
 
 
+class _NodeStats:
+    """Per node: sums of its replicas, of steps at 0 replicas and of steps that changed its count."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.sums = np.zeros((len(names), len(NODE_FIELDS)))
+        self.steps = 0
+
+    def add(self, before: np.ndarray, after: np.ndarray) -> None:
+        self.sums += np.stack([after, after == 0, after != before], axis=1)
+        self.steps += 1
+
+    def nodes(self) -> list[dict[str, Any]]:
+        """``[{"node": name, "replicas": mean per step, "empty": share of steps at 0 replicas (its users
+        served by the nearest node with replicas), "changes": share of steps that changed its count}]``."""
+        return [{"node": name, **{f: float(v / self.steps) for f, v in zip(NODE_FIELDS, row)}}
+                for name, row in zip(self.names, self.sums)]
+
+
 def evaluate(policy: Policy, group: str = "profile-a", seed: int = 0, episodes: int = 1,
              params: EnvParams | dict | None = None, env: EdgeClusterEnv | None = None,
-             on_step: Callable[[int, dict], None] | None = None, by_hour: float | None = None) -> dict[str, Any]:
+             on_step: Callable[[int, dict], None] | None = None, by_hour: float | None = None,
+             by_node: bool = False) -> dict[str, Any]:
     """Mean per-step ``cost``, ``latency_ms``, ``p95_latency_ms``, ``success_rate``, ``replicas``
     (total per step) and ``reward`` of ``policy`` over ``episodes`` episodes.
 
@@ -63,11 +85,17 @@ def evaluate(policy: Policy, group: str = "profile-a", seed: int = 0, episodes: 
     ``by_hour`` (hours): also ``"by_hour"``, the same run in blocks of the time of day (``_HourBlocks.blocks``:
     mean users, cost, total replicas and failed fraction per step of each block), to see *when* a policy
     gains or loses against another; ``None`` for a bound (its cost is not a sum of steps).
+
+    ``by_node``: also ``"by_node"``, per node its mean replicas, the share of steps it ran none (``empty``:
+    a consolidation, its station's users served by the nearest node with replicas) and the share of steps
+    that changed its count (``_NodeStats.nodes``), to see *where* a policy spends replicas; ``None`` for a
+    bound.
     """
     if not isinstance(episodes, (int, np.integer)) or episodes < 1:
         raise ValueError(f"episodes must be a positive integer, got {episodes!r}")
     hours = _HourBlocks(by_hour) if by_hour is not None else None
     env = env or EdgeClusterEnv(group=group, params=params)
+    nodes = _NodeStats([nd.name for nd in env.sim.group.spec.nodes]) if by_node else None
     sums = dict.fromkeys(EVAL_FIELDS, 0.0)
     steps, bound = 0, None
     for ep in range(episodes):
@@ -78,6 +106,7 @@ def evaluate(policy: Policy, group: str = "profile-a", seed: int = 0, episodes: 
         done = False
         while not done:
             hour = hour_of_day(obs) if hours is not None else 0.0
+            before = env.sim.replicas().copy() if nodes is not None else None
             obs, reward, terminated, truncated, info = env.step(policy.act(obs, env))
             done = terminated or truncated
             sums["cost"] += info["cost"]
@@ -89,12 +118,16 @@ def evaluate(policy: Policy, group: str = "profile-a", seed: int = 0, episodes: 
             steps += 1
             if hours is not None:
                 hours.add(hour, info)
+            if nodes is not None:
+                nodes.add(before, env.sim.replicas())
             if on_step is not None:
                 on_step(steps, info)
     out: dict[str, Any] = {k: v / steps for k, v in sums.items()}
     out.update(episodes=int(episodes), steps=steps)
     if hours is not None:
         out["by_hour"] = hours.blocks() if bound is None else None
+    if nodes is not None:
+        out["by_node"] = nodes.nodes() if bound is None else None
     if bound is not None:
         out.update({k: None for k in EVAL_FIELDS}, plan_cost=out["cost"], cost=bound / steps, reward=-bound / steps)
     return out

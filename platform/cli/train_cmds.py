@@ -87,11 +87,15 @@ def evaluate_model(
                                  "and replicas of the model, causal-oracle, hpa-tuned and best-static (JSON: "
                                  "each policy's \"by_hour\" list)"),
     block_hours: float = typer.Option(2.0, "--block-hours", min=0.25, max=24.0, help="hours per block of --by-hour"),
+    by_node: bool = typer.Option(False, "--by-node", help="also per node: mean replicas, share of steps at 0 replicas "
+                                 "(its users served by the nearest node with replicas) and share of steps that "
+                                 "changed its count, for the model, causal-oracle, hpa-tuned and best-static "
+                                 "(JSON: each policy's \"by_node\" list)"),
 ) -> None:
     """The baselines table plus this model on GROUP (or --group-file); costs relative to the oracle
     bound and hpa. static-trained and hpa-tuned are tuned on the group the model was trained on
     when it is a shipped one, else on GROUP's own other days. --by-hour shows *when* in the day the
-    model gains or loses against them."""
+    model gains or loses against them, --by-node *where* it spends replicas."""
     from lwmecps.envs import ShapeMismatch, as_group, check_same_shape, known_groups
     from lwmecps.envs.baselines import DEFAULT_TRAIN_GROUP, EVAL_FIELDS, evaluate, evaluate_baselines
     from lwmecps.platform.algorithms.inference import load_policy, read_meta
@@ -112,8 +116,10 @@ def evaluate_model(
     group = target.name
     blocks = block_hours if by_hour else None
     with console.status(f"evaluating on {group}"):
-        results = evaluate_baselines(target, seed=seed, episodes=episodes, train_group=trained_on, by_hour=blocks)
-        results["model"] = evaluate(policy, group=target, seed=seed, episodes=episodes, by_hour=blocks)
+        results = evaluate_baselines(target, seed=seed, episodes=episodes, train_group=trained_on, by_hour=blocks,
+                                     by_node=by_node)
+        results["model"] = evaluate(policy, group=target, seed=seed, episodes=episodes, by_hour=blocks,
+                                    by_node=by_node)
     ratios = {"vs_oracle": "oracle", "vs_causal": "causal-oracle", "vs_best_static": "best-static",
               "vs_hpa_tuned": "hpa-tuned", "vs_hpa": "hpa"}
     for r in results.values():
@@ -126,9 +132,11 @@ def evaluate_model(
           ["policy", *EVAL_FIELDS, *[f"/ {name}" for name in ratios.values()]], rows)
     if by_hour:
         hour_table(results, group, block_hours)
+    if by_node:
+        node_table(results, group)
 
 
-#: the policies ``lwmecps eval --by-hour`` sets side by side
+#: the policies ``lwmecps eval --by-hour`` and ``--by-node`` set side by side
 BY_HOUR_POLICIES = ("model", "causal-oracle", "hpa-tuned", "best-static")
 
 
@@ -142,6 +150,16 @@ def hour_table(results: dict[str, dict], group: str, block_hours: float) -> None
                      *[f"{results[n]['by_hour'][k]['cost']:.3f} / {results[n]['by_hour'][k]['replicas']:.2f}"
                        for n in names]])
     table(f"by time of day on {group}: mean cost / total replicas per step", ["hours", "users", *names], rows)
+
+
+def node_table(results: dict[str, dict], group: str) -> None:
+    """One row per node: ``replicas / empty / changes`` (``evaluate``'s ``by_node``) of each policy."""
+    names = [n for n in BY_HOUR_POLICIES if results.get(n, {}).get("by_node")]
+    rows = [[node["node"], *[f"{results[n]['by_node'][j]['replicas']:.2f} / {results[n]['by_node'][j]['empty']:.0%} / "
+                             f"{results[n]['by_node'][j]['changes']:.0%}" for n in names]]
+            for j, node in enumerate(results["model"]["by_node"])]
+    table(f"by node on {group}: mean replicas / steps at 0 replicas / steps that changed the count", ["node", *names],
+          rows)
 
 
 def _clock(hours: float) -> str:

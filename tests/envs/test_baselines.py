@@ -125,6 +125,23 @@ def test_by_hour_splits_one_evaluation_by_the_time_of_day():
         evaluate(make_policy("static-2"), "profile-a", by_hour=0)
 
 
+def test_by_node_shows_where_a_policy_spends_replicas():
+    """``evaluate(..., by_node=True)``: per node the mean replicas (adding up to the run's total), the share
+    of steps at 0 and of steps that changed the count."""
+    static = evaluate(make_policy("static-2"), "profile-a", seed=0, episodes=1, by_node=True)
+    assert [nd["node"] for nd in static["by_node"]] == ["bs1", "bs2", "bs3", "bs4"]
+    # a fixed count: 2 everywhere, never empty, one change per node (the initial 1 replica -> 2) in 288 steps
+    assert all(nd["replicas"] == 2.0 and nd["empty"] == 0.0 for nd in static["by_node"])
+    assert all(nd["changes"] == pytest.approx(1 / 288) for nd in static["by_node"])
+    hpa = evaluate(make_policy("hpa-tuned"), "profile-a", seed=0, episodes=1, by_node=True)
+    assert sum(nd["replicas"] for nd in hpa["by_node"]) == pytest.approx(hpa["replicas"])
+    assert all(nd["changes"] > 0.01 for nd in hpa["by_node"])  # it follows the day
+    # the causal plan consolidates a quiet day onto fewer nodes (the failover ring serves an empty node's users)
+    quiet = evaluate(make_policy("causal-oracle"), "validation-quiet-nights", seed=0, episodes=1, by_node=True)
+    assert max(nd["empty"] for nd in quiet["by_node"]) > 0.2
+    assert evaluate(make_policy("oracle"), "profile-a", seed=0, episodes=1, by_node=True)["by_node"] is None
+
+
 def test_hour_of_day_reads_the_observations_clock():
     env = EdgeClusterEnv("profile-a", params={"random_start": False})
     obs, _ = env.reset(seed=0)

@@ -59,7 +59,7 @@ def test_train_then_eval(tmp_path):
 
     other, _, _ = write_topology(tmp_path, seed=1)  # another day of the same cluster (the ring's latencies)
     ev = run("eval", "--model", str(checkpoint), "--group-file", str(other), "--nodes-file", str(nodes), "--json",
-             "--by-hour", "--block-hours", "6", cwd=tmp_path)
+             "--by-hour", "--block-hours", "6", "--by-node", cwd=tmp_path)
     assert ev.returncode == 0, ev.stderr[-3000:]
     table = json.loads(ev.stdout.strip().splitlines()[-1])
     assert {"model", "oracle", "hpa", "causal-oracle", "random", "best-static", "hpa-tuned"} <= set(table)
@@ -70,6 +70,10 @@ def test_train_then_eval(tmp_path):
     assert [b["hour"] for b in blocks] == [0, 6, 12, 18] and sum(b["steps"] for b in blocks) == table["model"]["steps"]
     assert np.isclose(sum(b["cost"] * b["steps"] for b in blocks) / table["model"]["steps"], table["model"]["cost"])
     assert [b["users"] for b in table["hpa-tuned"]["by_hour"]] == [b["users"] for b in blocks]
+    per_node = table["model"]["by_node"]  # the 5-node topology, in its order, adding up to the run's replicas
+    assert [nd["node"] for nd in per_node] == list(STATIONS)
+    assert np.isclose(sum(nd["replicas"] for nd in per_node), table["model"]["replicas"])
+    assert table["oracle"]["by_node"] is None and all(0 <= nd["empty"] <= 1 for nd in table["best-static"]["by_node"])
     bad = run("eval", "--model", str(checkpoint), "--group", "profile-a", cwd=tmp_path, timeout=120)
     flat = _flat(bad.stderr)
     assert bad.returncode == 2 and "(5 nodes, max replicas [4, 4, 2, 4, 1]) and cannot act on 'profile-a' (4" in flat, \
