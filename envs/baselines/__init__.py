@@ -82,7 +82,7 @@ def evaluate_baselines(group: str = "profile-a", seed: int = 0, episodes: int = 
 
 
 __all__ = [
-    "DEFAULT_TRAIN_GROUP", "EVAL_FIELDS", "HOUR_FIELDS", "NODE_FIELDS", "BestStaticPolicy", "CausalOraclePolicy", "HPAPolicy",
-    "OracleBound", "OraclePolicy", "Policy", "RandomPolicy", "StaticPolicy", "StaticVectorPolicy", "baseline_names",
-    "evaluate", "evaluate_baselines", "hour_of_day", "make_policy",
+    "DEFAULT_TRAIN_GROUP", "EVAL_FIELDS", "HOUR_FIELDS", "NODE_FIELDS", "BestStaticPolicy", "CausalOraclePolicy",
+    "HPAPolicy", "OracleBound", "OraclePolicy", "Policy", "RandomPolicy", "StaticPolicy", "StaticVectorPolicy",
+    "baseline_names", "evaluate", "evaluate_baselines", "hour_of_day", "make_policy",
 ]

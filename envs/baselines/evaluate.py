@@ -106,7 +106,7 @@ def evaluate(policy: Policy, group: str = "profile-a", seed: int = 0, episodes: 
         done = False
         while not done:
             hour = hour_of_day(obs) if hours is not None else 0.0
-            before = env.sim.replicas().copy() if nodes is not None else None
+            before = env.sim.replicas() if nodes is not None else None  # a copy of the state
             obs, reward, terminated, truncated, info = env.step(policy.act(obs, env))
             done = terminated or truncated
             sums["cost"] += info["cost"]

@@ -83,8 +83,10 @@ COMMON_PARAMS = {
     # 0.2, 2026-12-07 (same command with '{"load_level_min": 0.2}'; one run): 0.4 1.0565 (worst 1.0875; vs best-static
     # 0.9614; vs hpa-tuned 0.9922), 0.2 1.0496 (1.0831; 0.9547; 0.9854): better on four groups (flat-heavy 1.038 ->
     # 1.007), worse on two-hot (1.050 -> 1.059); better on two seeds of four (seeds 1-4: 0.4 1.054/1.042/1.059/1.070,
-    # 0.2 1.060/1.051/1.039/1.049): within the spread for PPO alone, and a common key moves every type: 0.4 stays
-    # until the other types are measured with it.
+    # 0.2 1.060/1.051/1.039/1.049): within the spread for PPO alone, and a common key moves every type. Q-learning the
+    # same day (`--type q_learning`, same sets and seeds): 0.4 1.0891 (worst quiet-nights 1.197; vs hpa-tuned 1.0215),
+    # 0.2 1.0855 (1.170; 1.0180), better on three groups and two seeds of four. Two types a little better on the mean
+    # and the worst group: a lead; 0.4 stays until DQN, SAC and TD3 are measured with it and `make bench` runs.
     "load_level_min": Param(float, 0.05, 10.0, default=0.4, doc="least multiplier of the mean users"),
     "load_level_max": Param(float, 0.05, 10.0, default=1.5, doc="largest multiplier of the mean users"),
     # The algorithms learn from -reward_scale * (cost - reward_offset): the same optimal policy, but
