@@ -12,9 +12,17 @@ training time (evaluation pauses excluded) until that validation ratio first rea
 policy is then evaluated on profile-a and on every *held-out* group over ``days`` days (seeds
 0..days-1), where the baselines meet the very same workloads. Nothing here reads a held-out
 figure to choose anything.
+
+Kept checkpoints stay in the run's folder (``lwmecps-bench-train-*`` / ``lwmecps-validate-*`` under the temp
+dir, printed when the run starts), one per (type, seed, parameter set), named
+``<type>-<group>-<seed>-<params_id>`` where ``params_id`` is ``params_id(params)`` (the same in every worker
+process, so two sets' checkpoints are told apart by name); each records its parameters in ``lwmecps.json``.
+They can be read with ``lwmecps eval --model <folder>``.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 import time
@@ -46,6 +54,11 @@ DEFAULT_BUDGET_S = {"ppo": 240.0, "dqn": 600.0, "sac": 600.0, "td3": 240.0, "q_l
 DEFAULT_SEEDS = (1, 2, 3)
 
 
+def params_id(params: dict[str, Any] | None) -> str:
+    """Six hex digits naming a parameter set, stable across processes (``hash`` is salted per process)."""
+    return hashlib.sha1(json.dumps(params or {}, sort_keys=True).encode()).hexdigest()[:6]
+
+
 def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, workdir: str,
               selection_base: dict[str, float], eval_groups: list[str], days: int,
               params: dict[str, Any] | None = None, train_group: str = suites.TRAIN_GROUP,
@@ -62,7 +75,7 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
 
     register()
     algo = build_config(model_type, params or {}, train_group, seed=seed).build_algo()
-    path = Path(workdir) / f"{model_type}-{train_group}-{seed}-{abs(hash(str(params))) % 10**6}"
+    path = Path(workdir) / f"{model_type}-{train_group}-{seed}-{params_id(params)}"
     best, steps, trained, reached, log, kept_guard = float("inf"), 0, 0.0, None, [], True
     try:
         last_eval = 0.0
@@ -85,14 +98,14 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
             if ratio < best:
                 best, kept_guard = ratio, guard
                 save_checkpoint(algo, path, {"model_type": model_type, "group_id": train_group, "seed": seed,
-                                             "guard": guard})
+                                             "guard": guard, "params": params or {}})
             log.append((round(trained, 1), steps, round(ratio, 4)))
     finally:
         algo.stop()
     policy, _ = load_policy(path)
     return {"model_type": model_type, "seed": seed, "env_steps": steps, "wall_s": round(trained, 1),
             "time_to_1_05_s": reached, "selection_best": round(best, 4), "selection_log": log, "guard": kept_guard,
-            "costs": suites.policy_costs(policy, eval_groups, days)}
+            "checkpoint": str(path), "costs": suites.policy_costs(policy, eval_groups, days)}
 
 
 def selection_ratio(policy, selection_base: dict[str, float], days: int = 1) -> float:
@@ -131,6 +144,7 @@ def run(model_types: tuple[str, ...] = SPEC_TYPES, budget_s: dict[str, float] | 
     log(f"baselines on {len(eval_groups)} groups x {days} days in {time.monotonic() - t0:.0f} s: "
         + "; ".join(f"{g}: " + ", ".join(f"{n} {c:.3f}" for n, c in b.items()) for g, b in base.items()))
     workdir = tempfile.mkdtemp(prefix="lwmecps-bench-train-")
+    log(f"kept checkpoints go to {workdir} (kept after the run; remove it when done)")
     started = start_ray(parallel)
     task = ray.remote(num_cpus=1)(train_one)
     try:
@@ -144,7 +158,7 @@ def run(model_types: tuple[str, ...] = SPEC_TYPES, budget_s: dict[str, float] | 
             log(f"{r['model_type']} seed {r['seed']}: {r['env_steps']} env steps in {r['wall_s']} s, validation "
                 f"{r['selection_best']}, reached 1.05x at {r['time_to_1_05_s']} s; profile-a "
                 f"{r['costs'][suites.TRAIN_GROUP] / base[suites.TRAIN_GROUP]['causal-oracle']:.4f}x causal-oracle "
-                f"({len(runs)}/{len(runs) + len(pending)})")
+                f"({len(runs)}/{len(runs) + len(pending)}); kept {r['checkpoint']}")
     finally:
         if started:
             ray.shutdown()

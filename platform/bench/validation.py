@@ -33,7 +33,8 @@ def summarise(runs: list[dict[str, float]], base: dict[str, dict[str, float]]) -
 
 def run(model_type: str, param_sets: list[dict[str, Any]], seeds: tuple[int, ...] = (1, 2),
         budget_s: float | None = None, days: int = 2, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """``{"model_type", "budget_s", "seeds", "days", "groups", "results": [{"params", ...ratios}]}``."""
+    """``{"model_type", "budget_s", "seeds", "days", "groups", "results": [{"params", ...ratios, "checkpoints"}]}``
+    (``"checkpoints"``: ``{seed: folder}`` of each set's kept checkpoints, left on disk for ``lwmecps eval``)."""
     import ray
 
     from lwmecps.platform.training.registry import get_model_type
@@ -48,23 +49,28 @@ def run(model_type: str, param_sets: list[dict[str, Any]], seeds: tuple[int, ...
     started = train_quality.start_ray(2)
     task = ray.remote(num_cpus=1)(train_quality.train_one)
     workdir = tempfile.mkdtemp(prefix="lwmecps-validate-")
+    log(f"kept checkpoints go to {workdir} (kept after the run, for `lwmecps eval --model`; remove it when done)")
     try:
         pending = {task.remote(model_type, s, budget, 20.0, workdir, selection, groups, days, p): i
                    for i, p in enumerate(param_sets) for s in seeds}
         runs: dict[int, list[dict[str, float]]] = {i: [] for i in range(len(param_sets))}
+        kept: dict[int, dict[int, str]] = {i: {} for i in range(len(param_sets))}
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             i = pending.pop(done[0])
             r = ray.get(done[0])
             runs[i].append(r["costs"])
+            kept[i][r["seed"]] = r["checkpoint"]
             log(f"{model_type} {param_sets[i]} seed {r['seed']}: {r['env_steps']} env steps, validation "
                 + ", ".join(f"{g} {r['costs'][g] / base[g]['causal-oracle']:.4f}x causal-oracle" for g in groups)
                 # the selection curve shows whether the budget cut a still-improving run short
                 + "; selection score by training s: "
-                + ", ".join(f"{t:.0f}: {ratio:.3f}" for t, _, ratio in r["selection_log"]))
+                + ", ".join(f"{t:.0f}: {ratio:.3f}" for t, _, ratio in r["selection_log"])
+                + f"; kept {r['checkpoint']}")
     finally:
         if started:
             ray.shutdown()
-    results = [{"params": p, **summarise(runs[i], base)} for i, p in enumerate(param_sets)]
+    results = [{"params": p, **summarise(runs[i], base), "checkpoints": {str(s): kept[i][s] for s in sorted(kept[i])}}
+               for i, p in enumerate(param_sets)]
     return {"model_type": model_type, "budget_s": budget, "seeds": list(seeds), "days": days, "groups": groups,
             "results": results}
