@@ -16,9 +16,15 @@ def print_json(obj: Any) -> None:
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """A rich table; its first column (the row labels) is never cut short (up to 24 characters): the
+    others shrink or wrap at their headers' spaces to fit the terminal."""
     t = Table(title=title)
+    label = min(24, max([len(str(r[0])) for r in rows if r] + [len(columns[0])]))
     for c in columns:
-        t.add_column(c, justify="right" if c != columns[0] else "left")
+        if c == columns[0]:
+            t.add_column(c, justify="left", min_width=label)
+        else:
+            t.add_column(c, justify="right")
     for r in rows:
         t.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in r])
     Console().print(t)

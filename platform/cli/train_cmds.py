@@ -127,12 +127,15 @@ def evaluate_model(
     if as_json:
         print_json(results)
         return
-    # two tables, so that each fits an 80-column terminal (headers wrap at their spaces; --json has it all)
+    # two tables, so that each fits an 80-column terminal (the reward, -cost, and full precision are in --json)
+    shown = {"cost": ("cost", "{:.3f}"), "latency_ms": ("latency ms", "{:.1f}"), "p95_latency_ms": ("p95 ms", "{:.1f}"),
+             "success_rate": ("success", "{:.3f}"), "replicas": ("replicas", "{:.2f}")}
     table(f"{meta['model_type']} model vs baselines on {group}: mean per step",
-          ["policy", *[f.replace("_", " ") for f in EVAL_FIELDS]],
-          [[n, *[r[f] for f in EVAL_FIELDS]] for n, r in results.items()])
-    table(f"cost / each baseline's cost on {group} (below 1: cheaper than it)",
-          ["policy", *[f"/ {name}" for name in ratios.values()]], [[n, *[r[k] for k in ratios]] for n, r in results.items()])
+          ["policy", *[head for head, _ in shown.values()]],
+          [[n, *[r[f] if r[f] is None else fmt.format(r[f]) for f, (_, fmt) in shown.items()]] for n, r in results.items()])
+    table(f"cost / each baseline's cost on {group} (causal: causal-oracle; below 1: cheaper than it)",
+          ["policy", *[f"/ {'causal' if name == 'causal-oracle' else name}" for name in ratios.values()]],
+          [[n, *[r[k] for k in ratios]] for n, r in results.items()])
     if by_hour:
         hour_table(results, group, block_hours)
     if by_node:
