@@ -87,8 +87,7 @@ COMMON_PARAMS = {
     # same day (`--type q_learning`, same sets and seeds): 0.4 1.0891 (worst quiet-nights 1.197; vs hpa-tuned 1.0215),
     # 0.2 1.0855 (1.170; 1.0180), better on three groups and two seeds of four. Two types a little better on the mean
     # and the worst group; TD3 (`--type td3`, same sets and seeds) worse: 0.4 1.1078 (worst 1.171), 0.2 1.1162
-    # (1.186), worse on every seed. 0.4 stays; Q-learning sets 0.2 in its YAML (PPO does not: it meets its targets with
-    # 0.4, and its 16-node figure in benchmarks/README.md was measured with it).
+    # (1.186), worse on every seed. 0.4 stays; Q-learning's 0.2 did not hold on four more seeds (q_learning.yaml).
     "load_level_min": Param(float, 0.05, 10.0, default=0.4, doc="least multiplier of the mean users"),
     "load_level_max": Param(float, 0.05, 10.0, default=1.5, doc="largest multiplier of the mean users"),
     # The algorithms learn from -reward_scale * (cost - reward_offset): the same optimal policy, but
