@@ -74,7 +74,8 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
     from lwmecps.platform.training.registry import build_config
 
     register()
-    algo = build_config(model_type, params or {}, train_group, seed=seed).build_algo()
+    params = params or {}
+    algo = build_config(model_type, params, train_group, seed=seed).build_algo()
     path = Path(workdir) / f"{model_type}-{train_group}-{seed}-{params_id(params)}"
     best, steps, trained, reached, log, kept_guard = float("inf"), 0, 0.0, None, [], True
     try:
@@ -98,7 +99,7 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
             if ratio < best:
                 best, kept_guard = ratio, guard
                 save_checkpoint(algo, path, {"model_type": model_type, "group_id": train_group, "seed": seed,
-                                             "guard": guard, "params": params or {}})
+                                             "guard": guard, "params": params})
             log.append((round(trained, 1), steps, round(ratio, 4)))
     finally:
         algo.stop()

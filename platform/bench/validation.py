@@ -53,14 +53,12 @@ def run(model_type: str, param_sets: list[dict[str, Any]], seeds: tuple[int, ...
     try:
         pending = {task.remote(model_type, s, budget, 20.0, workdir, selection, groups, days, p): i
                    for i, p in enumerate(param_sets) for s in seeds}
-        runs: dict[int, list[dict[str, float]]] = {i: [] for i in range(len(param_sets))}
-        kept: dict[int, dict[int, str]] = {i: {} for i in range(len(param_sets))}
+        runs: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(param_sets))}  # train_one's results
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
             i = pending.pop(done[0])
             r = ray.get(done[0])
-            runs[i].append(r["costs"])
-            kept[i][r["seed"]] = r["checkpoint"]
+            runs[i].append(r)
             log(f"{model_type} {param_sets[i]} seed {r['seed']}: {r['env_steps']} env steps, validation "
                 + ", ".join(f"{g} {r['costs'][g] / base[g]['causal-oracle']:.4f}x causal-oracle" for g in groups)
                 # the selection curve shows whether the budget cut a still-improving run short
@@ -70,7 +68,8 @@ def run(model_type: str, param_sets: list[dict[str, Any]], seeds: tuple[int, ...
     finally:
         if started:
             ray.shutdown()
-    results = [{"params": p, **summarise(runs[i], base), "checkpoints": {str(s): kept[i][s] for s in sorted(kept[i])}}
+    results = [{"params": p, **summarise([r["costs"] for r in runs[i]], base),
+                "checkpoints": {str(r["seed"]): r["checkpoint"] for r in sorted(runs[i], key=lambda r: r["seed"])}}
                for i, p in enumerate(param_sets)]
     return {"model_type": model_type, "budget_s": budget, "seeds": list(seeds), "days": days, "groups": groups,
             "results": results}

@@ -20,11 +20,9 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     others shrink or wrap at their headers' spaces to fit the terminal."""
     t = Table(title=title)
     label = min(24, max([len(str(r[0])) for r in rows if r] + [len(columns[0])]))
-    for c in columns:
-        if c == columns[0]:
-            t.add_column(c, justify="left", min_width=label)
-        else:
-            t.add_column(c, justify="right")
+    t.add_column(columns[0], justify="left", min_width=label)
+    for c in columns[1:]:
+        t.add_column(c, justify="right")
     for r in rows:
         t.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in r])
     Console().print(t)
