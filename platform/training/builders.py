@@ -91,7 +91,7 @@ def td3(p: dict[str, Any]):
         actor_lr=lr, critic_lr=lr, train_batch_size_per_learner=p["batch_size"],
         training_intensity=p.get("epochs"), tau=p["tau"], policy_delay=p["policy_delay"],
         target_noise=p["target_noise"], exploration_noise=p["exploration_noise"], n_step=p["n_step"],
-        num_steps_sampled_before_learning_starts=p["learning_starts"],
+        num_steps_sampled_before_learning_starts=p["learning_starts"], credit=p["credit"],
     ).rl_module(model_config={"fcnet_hiddens": [128, 128], "network": p["network"]})
 
 

@@ -42,6 +42,8 @@ class ModelType:
     single_learner: str = ""  # why the update cannot be split over learners ("" = it can)
     #: API parameter -> the RLlib config keys it sets (where a sweep puts its search space)
     rllib: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: resolved parameters -> what is wrong with their combination ("" = nothing)
+    check: Callable[[dict[str, Any]], str] | None = None
 
     def accepted(self) -> dict[str, Param]:
         """Every parameter this type takes besides the resource keys: the spec's, the common and its own."""
@@ -76,6 +78,9 @@ class ModelType:
             needed = param.requires
             if key in p and needed and p.get(needed) is None:
                 raise ParameterError(f"parameter {key!r} needs {needed!r} as well (alone it would change nothing)")
+        problem = self.check(p) if self.check else ""
+        if problem:
+            raise ParameterError(problem)
         try:
             EnvParams.load(env_overrides(p))
         except ValueError as exc:
@@ -141,8 +146,26 @@ OBSERVE_NEIGHBOURS = Param(bool, sweepable=False,
                            doc="whether each node's policy reads its failover neighbours' and the cluster mean's "
                                "measurements (false: its own and the clock only; PPO's value and SAC's and TD3's "
                                "critics still read them, DQN's value does not)")
+# Q-learning's tables and TD3's critic heads (algorithms/credit.py)
+CREDIT = Param(str, choices=("shared", "station"), sweepable=False,
+               doc="what a node's choice is valued on: 'shared', the cluster's reward; 'station', its station's "
+                   "share of the cost (info['station_cost']): Q-learning's per-node tables, TD3's critic heads")
 # DQN's and TD3's targets: r the discounted sum of n rewards, bootstrapped with gamma^n (RLlib's replay buffer)
 N_STEP = Param(int, 1, 20, doc="n-step returns")
+
+
+def _td3_check(p: dict[str, Any]) -> str:
+    """TD3's station credit: a head per node of the MLP critic, on 1-step samples (an n-step sample's
+    reward is a discounted sum whose station shares the replay buffer drops)."""
+    if p.get("credit") != "station":
+        return ""
+    if p.get("n_step", 1) != 1:
+        return f"parameter 'credit'='station' needs n_step 1 (got {p['n_step']})"
+    if p.get("network") != "mlp":
+        return f"parameter 'credit'='station' needs network 'mlp' (got {p['network']!r})"
+    return ""
+
+
 MODEL_TYPES: dict[str, ModelType] = {
     "ppo": ModelType("ppo", "RLlib PPO (new API stack), MultiDiscrete actions, batched simulator", None, builders.ppo, {
         "lambda": Param(float, 0.0, 1.0, doc="GAE lambda"),
@@ -206,10 +229,12 @@ MODEL_TYPES: dict[str, ModelType] = {
                          "network": NETWORK,
                          "observe_clock": OBSERVE_CLOCK,
                          "observe_neighbours": OBSERVE_NEIGHBOURS,
+                         "credit": CREDIT,
                      },
         rllib={**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr"), "policy_delay": ("policy_delay",),
                "n_step": ("n_step",),
-               "target_noise": ("target_noise",), "exploration_noise": ("exploration_noise",)}),
+               "target_noise": ("target_noise",), "exploration_noise": ("exploration_noise",)},
+        check=_td3_check),
     "appo": ModelType("appo", "RLlib APPO (asynchronous PPO), MultiDiscrete actions", None, builders.appo, {
         "train_batch_size": Param(int, 64, 100000, doc="env steps per learner update")},
         rllib=_ASYNC_KEYS),
@@ -236,9 +261,7 @@ MODEL_TYPES: dict[str, ModelType] = {
         "greedy_average": Param(float, 1e-3, 1.0, sweepable=False,
                                 doc="weight of each sweep's table in the average the greedy policy reads "
                                     "(q_avg <- (1 - w) q_avg + w q; 1: the table itself)"),
-        "credit": Param(str, choices=("shared", "station"), sweepable=False,
-                        doc="what a node's table learns from: 'shared', the cluster's reward; 'station', "
-                            "its station's share of the cost (info['station_cost'])"),
+        "credit": CREDIT,
     }, single_learner="each learner would update its own copy of the table from its shard of the batch and "
                       "the copies would diverge (a table has no gradient to all-reduce)",
         rllib={"learning_rate": ("lr",), "discount_factor": ("gamma",),

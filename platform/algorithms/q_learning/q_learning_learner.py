@@ -3,10 +3,7 @@
 Credit (``config.credit``): ``"shared"``, every node's table learns from the cluster's reward;
 ``"station"``, node j's table learns from its station's share of the cost only
 (``info["station_cost"]``, ``lwmecps.envs.simulator.NODE_OUT``), on the same scale as the training
-reward: ``r_j = -s (c_j - c0 / n)`` with the env's ``reward`` transform ``(s, c0)``, so that
-``sum_j r_j`` is the shared reward. Why: with a shared reward, node j's value of its count carries
-the other nodes' exploration as noise; its station's share moves only with what node j's own users
-and replicas pay (exactly, while no station fails over), a far less noisy signal per table.
+reward (``lwmecps.platform.algorithms.credit``: the shares sum to the shared reward).
 """
 from __future__ import annotations
 
@@ -14,13 +11,14 @@ from typing import Any
 
 import torch
 
+from ray.rllib.connectors.common import AddObservationsFromEpisodesToBatch
 from ray.rllib.connectors.learner import AddNextObservationsFromEpisodesToTrainBatch
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.learner.torch.torch_learner import TorchLearner
 from ray.rllib.utils.metrics import NUM_ENV_STEPS_SAMPLED_LIFETIME
 
 from .q_table_rl_module import NEXT_Q_VALUES, Q_VALUES
-from .station_costs import STATION_COSTS, AddStationCostsFromEpisodesToTrainBatch
+from ..credit import STATION_COSTS, AddStationCostsFromEpisodesToTrainBatch, station_rewards
 from .update import tabular_step, td_targets
 
 
@@ -28,9 +26,13 @@ class QLearningTorchLearner(TorchLearner):
     def build(self) -> None:
         super().build()
         if self.config.add_default_connectors_to_learner_pipeline:
-            self._learner_connector.prepend(AddNextObservationsFromEpisodesToTrainBatch())
+            # after the OBS piece, as DQN's learner does: that piece makes every episode's id unique in
+            # the batch (samples of one episode would otherwise share a key and be grouped out of order)
+            pieces = [AddNextObservationsFromEpisodesToTrainBatch()]
             if self.config.credit == "station":
-                self._learner_connector.prepend(AddStationCostsFromEpisodesToTrainBatch())
+                pieces.append(AddStationCostsFromEpisodesToTrainBatch())
+            for piece in reversed(pieces):
+                self._learner_connector.insert_after(AddObservationsFromEpisodesToBatch, piece)
 
     def configure_optimizers_for_module(self, module_id, config=None) -> None:
         # the loss below has gradient -(tabular increment): plain SGD with step 1 applies it exactly
@@ -58,10 +60,7 @@ class QLearningTorchLearner(TorchLearner):
         """``(B, n)``: every node's reward for its transitions (the module docstring's credit)."""
         if self.config.credit != "station":
             return batch[Columns.REWARDS].float()[:, None].expand_as(actions)
-        reward = self.config.env_config.get("reward") or {}
-        scale, offset = float(reward.get("scale", 1.0)), float(reward.get("offset", 0.0))
-        costs = torch.as_tensor(batch[STATION_COSTS], dtype=torch.float32, device=actions.device)
-        return -scale * (costs - offset / actions.shape[1])
+        return station_rewards(batch[STATION_COSTS], self.config.env_config.get("reward")).to(actions.device)
 
     def after_gradient_based_update(self, *, timesteps: dict[str, Any]) -> None:
         super().after_gradient_based_update(timesteps=timesteps)

@@ -28,6 +28,7 @@ class TD3Config(SACConfig):
         self.target_noise = 0.2
         self.target_noise_clip = 0.5
         self.exploration_noise = 0.1
+        self.credit = "shared"  # or "station": one critic head per node, on its station's reward (update.py)
         self.tau = 0.005
         # Not used: the learner moves the targets (Polyak, ``tau``) on every delayed policy step only.
         self.target_network_update_freq = 0
@@ -36,7 +37,7 @@ class TD3Config(SACConfig):
     @override(SACConfig)
     def training(self, *, policy_delay: int | None = NotProvided, target_noise: float | None = NotProvided,
                  target_noise_clip: float | None = NotProvided, exploration_noise: float | None = NotProvided,
-                 **kwargs) -> Self:
+                 credit: str | None = NotProvided, **kwargs) -> Self:
         """Sets the training related configuration.
 
         Args:
@@ -46,6 +47,9 @@ class TD3Config(SACConfig):
                 target (target policy smoothing), in action units ([-1, 1]).
             target_noise_clip: That noise is clipped to [-c, c].
             exploration_noise: Sigma of the Gaussian added to the actor's action while sampling.
+            credit: ``"shared"``, the critics value the cluster's reward; ``"station"``, each critic has
+                one head per node valued on that node's station share of the cost
+                (``info["station_cost"]``; ``lwmecps.platform.algorithms.credit``).
             **kwargs: SAC's (and DQN's, AlgorithmConfig's) training arguments.
 
         Returns:
@@ -60,6 +64,8 @@ class TD3Config(SACConfig):
             self.target_noise_clip = target_noise_clip
         if exploration_noise is not NotProvided:
             self.exploration_noise = exploration_noise
+        if credit is not NotProvided:
+            self.credit = credit
         return self
 
     @override(SACConfig)
@@ -67,6 +73,11 @@ class TD3Config(SACConfig):
         super().validate()
         if not isinstance(self.policy_delay, int) or self.policy_delay < 1:
             self._value_error(f"`policy_delay` ({self.policy_delay}) must be an integer >= 1")
+        if self.credit not in ("shared", "station"):
+            self._value_error(f"`credit` must be 'shared' or 'station', got {self.credit!r}")
+        if self.credit == "station" and self.n_step != 1:
+            # an n-step sample's reward is a discounted sum whose station shares the replay buffer drops
+            self._value_error(f"`credit` 'station' needs `n_step` 1, got {self.n_step}")
         for key in ("target_noise", "target_noise_clip", "exploration_noise"):
             if getattr(self, key) < 0:
                 self._value_error(f"`{key}` ({getattr(self, key)}) must be >= 0")
@@ -80,7 +91,8 @@ class TD3Config(SACConfig):
     @override(SACConfig)
     def _model_config_auto_includes(self):
         # the module samples with the exploration noise; SAC's own keys (twin_q) ride along unused
-        return super()._model_config_auto_includes | {"exploration_noise": self.exploration_noise}
+        return super()._model_config_auto_includes | {"exploration_noise": self.exploration_noise,
+                                                       "credit": self.credit}
 
     def get_default_learner_class(self):
         from .td3_learner import TD3TorchLearner

@@ -4,6 +4,9 @@ The rule (Fujimoto et al., 2018, Algorithm 1): every update step trains the twin
 ``policy_delay``-th step also trains the actor and, right after it, moves ALL target networks
 (target actor and both target critics) by Polyak averaging with ``tau``. On the other steps the
 targets stay exactly as they are.
+
+With ``credit: station`` the critics have one head per node, each trained on its station's reward
+(``lwmecps.platform.algorithms.credit``, ``update`` module docstring).
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any
 import torch
 
 from ray.rllib.algorithms.dqn.dqn_learner import DQNLearner
+from ray.rllib.connectors.common import AddObservationsFromEpisodesToBatch
 from ray.rllib.core import ALL_MODULES
 from ray.rllib.core.columns import Columns
 from ray.rllib.algorithms.sac.sac_learner import QF_LOSS_KEY
@@ -21,6 +25,7 @@ from ray.rllib.core.learner.torch.torch_learner import TorchLearner
 from ray.rllib.core.learner.utils import update_target_network
 from ray.rllib.utils.metrics import NUM_TARGET_UPDATES
 
+from ..credit import STATION_COSTS, AddStationCostsFromEpisodesToTrainBatch, station_rewards
 from .update import actor_loss, clipped_double_q_target, critic_loss, smoothed_target_actions
 
 
@@ -35,6 +40,11 @@ class TD3TorchLearner(DQNLearner, TorchLearner):
 
     def build(self) -> None:
         super().build()
+        if self.config.credit == "station" and self.config.add_default_connectors_to_learner_pipeline:
+            # after the OBS piece (DQNLearner put NEXT_OBS there): that piece makes each replayed sample's
+            # episode id unique, so the column is grouped in the batch's order (credit.py)
+            self._learner_connector.insert_after(AddObservationsFromEpisodesToBatch,
+                                                 AddStationCostsFromEpisodesToTrainBatch())
         self._temp_losses: dict[tuple[str, str], torch.Tensor] = {}
         self._critic_updates: dict[str, int] = defaultdict(int)
         self._policy_step_modules: set[str] = set()  # modules whose actor steps in this gradient step
@@ -57,7 +67,9 @@ class TD3TorchLearner(DQNLearner, TorchLearner):
             # with n-step sampling the reward is the discounted sum of n steps and s' lies n steps on
             # (RLlib's replay buffer; its "n_step" column holds each sample's n, fewer at an episode's end)
             n = batch["n_step"].float() if "n_step" in batch else 1.0
-            y = clipped_double_q_target(m.q1_target, m.q2_target, nxt, a_next, batch[Columns.REWARDS].float(),
+            rewards = (station_rewards(batch[STATION_COSTS], config.env_config.get("reward")).to(obs.device)
+                       if config.credit == "station" else batch[Columns.REWARDS].float())
+            y = clipped_double_q_target(m.q1_target, m.q2_target, nxt, a_next, rewards,
                                         batch[Columns.TERMINATEDS], config.gamma ** n)
         c_loss = critic_loss(m.q1, m.q2, obs, batch[Columns.ACTIONS].float(), y)
         a_loss = actor_loss(m.actor, m.q1, obs)

@@ -22,13 +22,16 @@ def mlp(n_in: int, hidden: list[int], n_out: int) -> nn.Sequential:
 
 
 class TD3TorchRLModule(TorchRLModule, TargetNetworkAPI):
-    """Actions in ``[-1, 1]^d`` (the continuous adapter maps them to replicas)."""
+    """Actions in ``[-1, 1]^d`` (the continuous adapter maps them to replicas). Critics ``(B, heads)``:
+    one head, or with ``model_config["credit"] == "station"`` one per node (``update`` module docstring)."""
 
     def setup(self):
         obs_dim, act_dim = int(self.observation_space.shape[0]), int(self.action_space.shape[0])
         hidden = list(self.model_config.get("fcnet_hiddens", [256, 256]))
         self.exploration_noise = float(self.model_config.get("exploration_noise", 0.1))
         if self.model_config.get("network", "mlp") == "symmetric":  # one shared per-node network
+            if self.model_config.get("credit", "shared") != "shared":
+                raise ValueError("TD3's credit 'station' needs network 'mlp' (the symmetric critic has one head)")
             from lwmecps.platform.algorithms.symmetric import NodeGraph, SymmetricActor, SymmetricCritic
 
             graph = NodeGraph.from_config(self.model_config, act_dim)  # None: the ring of equal nodes
@@ -39,8 +42,10 @@ class TD3TorchRLModule(TorchRLModule, TargetNetworkAPI):
             self.q2 = SymmetricCritic(act_dim, hidden, use_time, graph)
             return
         self.actor = nn.Sequential(mlp(obs_dim, hidden, act_dim), nn.Tanh())
-        self.q1 = mlp(obs_dim + act_dim, hidden, 1)
-        self.q2 = mlp(obs_dim + act_dim, hidden, 1)
+        # credit "station": one value head per node (its station's reward), "shared": one head
+        heads = act_dim if self.model_config.get("credit", "shared") == "station" else 1
+        self.q1 = mlp(obs_dim + act_dim, hidden, heads)
+        self.q2 = mlp(obs_dim + act_dim, hidden, heads)
 
     # -- target networks (Polyak-updated with tau by td3_learner on each delayed policy step) ------
     def make_target_networks(self) -> None:

@@ -5,6 +5,13 @@
   the discounted sum of the ``n`` rewards up to ``s'`` (the replay buffer's n-step sample; ``n = 1``: one step);
 * critic loss: ``mean((Q1(s, a) - y)^2) + mean((Q2(s, a) - y)^2)``;
 * actor loss (every ``policy_delay`` critic updates): ``-mean(Q1(s, mu(s)))`` with the critic held fixed.
+
+Per-station credit (``credit: station``): each critic has one head per node, head j valued on node j's
+reward ``r_j`` (``lwmecps.platform.algorithms.credit``; the heads' sum is the value of the shared
+reward). Then ``r`` is ``(B, n)``, each sample bootstraps every head from the twin whose heads sum lower
+(one critic's estimate, so the sum is still the clipped double-Q target), the critic loss sums the
+heads' squared errors and the actor climbs the sum of Q1's heads. With one head all three reduce to the
+formulas above.
 """
 from __future__ import annotations
 
@@ -25,19 +32,32 @@ def smoothed_target_actions(actor_target: Net, next_obs: torch.Tensor, sigma: fl
 def clipped_double_q_target(q1_target: Net, q2_target: Net, next_obs: torch.Tensor, next_actions: torch.Tensor,
                             rewards: torch.Tensor, terminated: torch.Tensor,
                             gamma: float | torch.Tensor) -> torch.Tensor:
-    """``gamma``: the discount of the bootstrap, a float or one ``gamma^n`` per sample (n-step returns)."""
+    """Targets shaped like ``rewards``: ``(B,)`` (one head) or ``(B, heads)`` (per-station credit).
+
+    ``gamma``: the discount of the bootstrap, a float or one ``gamma^n`` per sample (n-step returns)."""
     x = torch.cat([next_obs, next_actions], dim=-1)
-    q_next = torch.minimum(q1_target(x), q2_target(x)).squeeze(-1)
+    q1n, q2n = q1_target(x), q2_target(x)  # (B, heads)
+    # per sample, the twin whose total is lower (with one head: the elementwise minimum)
+    q_next = torch.where(q1n.sum(-1, keepdim=True) <= q2n.sum(-1, keepdim=True), q1n, q2n)
+    if rewards.dim() == 1:
+        q_next = q_next.squeeze(-1)
+    else:  # each sample's terminal flag and discount apply to all its heads
+        terminated = terminated[:, None]
+        if torch.is_tensor(gamma) and gamma.dim():
+            gamma = gamma[:, None]
     return rewards + gamma * (1.0 - terminated.float()) * q_next
 
 
 def critic_loss(q1: Net, q2: Net, obs: torch.Tensor, actions: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Sum over heads of the squared error, mean over the batch, for each twin."""
     x = torch.cat([obs, actions], dim=-1)
-    return ((q1(x).squeeze(-1) - targets) ** 2).mean() + ((q2(x).squeeze(-1) - targets) ** 2).mean()
+    y = targets if targets.dim() == 2 else targets[:, None]
+    return ((q1(x) - y) ** 2).sum(-1).mean() + ((q2(x) - y) ** 2).sum(-1).mean()
 
 
 def actor_loss(actor: Net, q1: torch.nn.Module, obs: torch.Tensor) -> torch.Tensor:
-    """``-mean(Q1(s, mu(s)))``; Q1's parameters are detached so only the actor receives gradients."""
+    """``-mean(sum of Q1's heads at (s, mu(s)))``; Q1's parameters are detached so only the actor receives
+    gradients."""
     frozen = {k: v.detach() for k, v in q1.named_parameters()}
     x = torch.cat([obs, actor(obs)], dim=-1)
-    return -torch.func.functional_call(q1, frozen, (x,)).mean()
+    return -torch.func.functional_call(q1, frozen, (x,)).sum(-1).mean()

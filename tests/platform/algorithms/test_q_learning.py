@@ -95,7 +95,7 @@ def test_the_peak_load_signal_reads_a_fallen_load_as_its_smoothed_value():
 def test_station_credit_rewards_sum_to_the_shared_reward_and_train(ray_local):
     """Each transition's station shares (info after its step) on the training reward's scale add
     up to that step's reward: the column is aligned with the transitions, not off by one."""
-    from lwmecps.platform.algorithms.q_learning.station_costs import (STATION_COSTS,
+    from lwmecps.platform.algorithms.credit import (STATION_COSTS,
                                                                      AddStationCostsFromEpisodesToTrainBatch)
     from lwmecps.platform.training.envs import register
     from lwmecps.platform.training.registry import build_config
@@ -121,7 +121,7 @@ def test_station_credit_rewards_sum_to_the_shared_reward_and_train(ray_local):
 def test_station_credit_needs_the_simulators_station_costs():
     from ray.rllib.env.single_agent_episode import SingleAgentEpisode
 
-    from lwmecps.platform.algorithms.q_learning.station_costs import AddStationCostsFromEpisodesToTrainBatch
+    from lwmecps.platform.algorithms.credit import AddStationCostsFromEpisodesToTrainBatch
 
     episode = SingleAgentEpisode(observations=[0, 1, 2], actions=[0, 1], rewards=[-1.0, -1.0],
                                  infos=[{}, {"station_cost": [0.5, 0.5]}, {"cost": 1.0}], len_lookback_buffer=0)
@@ -166,3 +166,33 @@ def test_without_averaging_the_greedy_action_reads_the_table():
     for bad in (0.0, 1.5):
         with pytest.raises(ValueError, match="greedy_average must be in"):
             _table_module(bad)
+
+
+def test_station_credit_rewards_line_up_with_the_learners_batch(ray_local, monkeypatch):
+    """In the learner's own pipeline (not the piece alone): each transition's station rewards add up to
+    the reward in the same row of the train batch, and NEXT_OBS is that row's next observation."""
+    from ray.rllib.core.columns import Columns
+
+    from lwmecps.platform.algorithms.q_learning.q_learning_learner import QLearningTorchLearner
+    from lwmecps.platform.training.envs import register
+    from lwmecps.platform.training.registry import build_config
+
+    rows = []
+    real = QLearningTorchLearner._rewards
+
+    def rewards(self, batch, actions):
+        out = real(self, batch, actions)
+        rows.append((out.sum(dim=1), batch[Columns.REWARDS].float()))
+        return out
+
+    monkeypatch.setattr(QLearningTorchLearner, "_rewards", rewards)
+    register()
+    algo = build_config("q_learning", {"credit": "station", "batch_size": 600}, "profile-a").build_algo()
+    try:
+        for _ in range(2):  # the second batch carries on the first one's episodes
+            algo.train()
+        assert rows
+        for shared, reward in rows:
+            np.testing.assert_allclose(shared.numpy(), reward.numpy(), rtol=1e-4, atol=1e-4)
+    finally:
+        algo.stop()

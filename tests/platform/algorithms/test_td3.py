@@ -52,15 +52,19 @@ class FixedCritic(nn.Module):
         return -self.w * (x[:, -1:] - 0.3) ** 2
 
 
-def test_actor_update_climbs_the_critic_and_leaves_it_alone():
-    actor = nn.Sequential(nn.Linear(2, 1), nn.Tanh())
-    critic = FixedCritic()
+def climb_critic(critic, steps=300):
+    """A small tanh actor trained ``steps`` Adam steps on ``actor_loss`` against ``critic``."""
+    actor, obs = nn.Sequential(nn.Linear(2, 1), nn.Tanh()), torch.randn(64, 2)
     opt = torch.optim.Adam(actor.parameters(), lr=0.05)
-    obs = torch.randn(64, 2)
-    for _ in range(300):
+    for _ in range(steps):
         opt.zero_grad()
         actor_loss(actor, critic, obs).backward()
         opt.step()
+    return actor, critic, obs
+
+
+def test_actor_update_climbs_the_critic_and_leaves_it_alone():
+    actor, critic, obs = climb_critic(FixedCritic())
     assert critic.w.grad is None  # the critic is held fixed in the actor's loss
     assert actor(obs).mean().item() == pytest.approx(0.3, abs=0.02)
 
@@ -158,3 +162,90 @@ def test_td3_config_is_shaped_like_rllibs():
     for bad in ({"policy_delay": 0}, {"exploration_noise": -0.1}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             TD3Config().environment("CartPole-v1").training(**bad).validate()
+
+
+# -- per-station credit: one critic head per node, valued on its station's reward ---------------------
+def test_station_heads_bootstrap_every_head_from_the_twin_with_the_lower_total():
+    q1 = lambda x: x[:, :2] * 0 + torch.tensor([1.0, 5.0])  # noqa: E731 - total 6
+    q2 = lambda x: x[:, :2] * 0 + torch.tensor([3.0, 2.0])  # noqa: E731 - total 5: the clipped estimate
+    obs, act = torch.zeros(2, 3), torch.zeros(2, 2)
+    r = torch.tensor([[1.0, -1.0], [0.5, 0.5]])
+    y = clipped_double_q_target(q1, q2, obs, act, r, torch.tensor([False, True]), 0.9)
+    assert y.shape == (2, 2)
+    assert y[0].tolist() == pytest.approx([1.0 + 0.9 * 3.0, -1.0 + 0.9 * 2.0])  # not the per-head min [1, 2]
+    assert y[1].tolist() == pytest.approx([0.5, 0.5])  # terminated: every head keeps its reward only
+
+
+def test_station_heads_regress_each_to_its_own_target_and_the_actor_climbs_their_sum():
+    q1, q2 = nn.Linear(3, 2), nn.Linear(3, 2)
+    opt = torch.optim.Adam([*q1.parameters(), *q2.parameters()], lr=0.05)
+    obs, act = torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([[0.5], [-0.5]])
+    y = torch.tensor([[2.0, 0.0], [-1.0, 3.0]])
+    for _ in range(500):
+        opt.zero_grad()
+        critic_loss(q1, q2, obs, act, y).backward()
+        opt.step()
+    x = torch.cat([obs, act], dim=-1)
+    assert q1(x).flatten().tolist() == pytest.approx(y.flatten().tolist(), abs=1e-3)
+
+    class TwoHeads(nn.Module):  # head 1 wants a = 0.6, head 2 a = 0: their sum peaks at a = 0.4 (weights 2:1)
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(1))
+
+        def forward(self, x):
+            a = x[:, -1:]
+            return torch.cat([-2 * self.w * (a - 0.6) ** 2, -self.w * a ** 2], dim=-1)
+
+    actor, _, s = climb_critic(TwoHeads())
+    assert actor(s).mean().item() == pytest.approx(0.4, abs=0.02)
+
+
+def test_station_credit_needs_one_step_samples_and_the_mlp_critic():
+    from lwmecps.platform.training.params import ParameterError
+    from lwmecps.platform.training.registry import get_model_type
+
+    td3 = get_model_type("td3")
+    assert td3.resolve({"credit": "station"})["credit"] == "station"
+    with pytest.raises(ParameterError, match="'credit'='station' needs n_step 1"):
+        td3.resolve({"credit": "station", "n_step": 3})
+    with pytest.raises(ParameterError, match="needs network 'mlp'"):
+        td3.resolve({"credit": "station", "network": "symmetric"})
+    with pytest.raises(ValueError, match="n_step"):
+        TD3Config().environment("Pendulum-v1").training(credit="station", n_step=2).validate()
+
+
+def test_station_credit_trains_each_head_on_its_stations_share_of_the_reward(ray_local, monkeypatch):
+    """Through RLlib's replay buffer: the heads' rewards are the replayed transitions' station shares (the
+    info after each step), on the training reward's scale, so they add up to each sample's reward."""
+    import lwmecps.platform.algorithms.td3.td3_learner as td3_learner
+    from lwmecps.platform.training.envs import register
+    from lwmecps.platform.training.registry import build_config
+
+    seen = []
+    real = td3_learner.clipped_double_q_target
+    monkeypatch.setattr(td3_learner, "clipped_double_q_target",
+                        lambda *a: seen.append(a[4]) or real(*a))
+    summed = []
+    real_loss = td3_learner.TD3TorchLearner.compute_loss_for_module
+
+    def loss(self, *, module_id, config, batch, fwd_out):
+        summed.append(batch[Columns.REWARDS].float().clone())
+        return real_loss(self, module_id=module_id, config=config, batch=batch, fwd_out=fwd_out)
+
+    monkeypatch.setattr(td3_learner.TD3TorchLearner, "compute_loss_for_module", loss)
+    register()
+    algo = build_config("td3", {"credit": "station", "learning_starts": 0, "batch_size": 64},
+                        "profile-a").build_algo()
+    try:
+        module = algo.get_module()
+        obs = torch.zeros(1, module.observation_space.shape[0])
+        assert module.q1(torch.cat([obs, torch.zeros(1, 4)], -1)).shape == (1, 4)  # a head per node
+        before = [p.detach().clone() for p in module.q1.parameters()]
+        algo.train()
+        assert seen and seen[-1].shape == (64, 4)
+        np.testing.assert_allclose(seen[-1].sum(1).numpy(), summed[-1].numpy(), rtol=1e-4, atol=1e-4)
+        assert seen[-1].std(0).min() > 0  # four shares, not one reward copied
+        assert any(not torch.equal(b, p) for b, p in zip(before, algo.get_module().q1.parameters()))
+    finally:
+        algo.stop()
