@@ -272,11 +272,13 @@ class SymmetricActor(nn.Module):
 
 class SymmetricCritic(nn.Module):
     """``Q(s, a) = b + sum_j q(x_j, a_j, a_{j-1}, a_{j+1}, mean a)`` over ``cat([obs, a])``: TD3's
-    critics take the concatenation, as its update rules (``td3.update``) hand it over."""
+    critics take the concatenation, as its update rules (``td3.update``) hand it over. ``per_node``:
+    the ``(B, n)`` terms ``q_j + b / n`` instead of their sum (TD3's per-station heads)."""
 
-    def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True, graph: NodeGraph | None = None):
+    def __init__(self, nodes: int, hiddens: list[int], use_time: bool = True, graph: NodeGraph | None = None,
+                 per_node: bool = False):
         super().__init__()
-        self.nodes, self.use_time, self.graph = nodes, use_time, graph
+        self.nodes, self.use_time, self.graph, self.per_node = nodes, use_time, graph, per_node
         self.net = _mlp(NODE_INPUTS + ACTION_INPUTS, hiddens, 1, last_gain=1.0)
         self.bias = nn.Parameter(torch.zeros(1))
 
@@ -285,4 +287,6 @@ class SymmetricCritic(nn.Module):
         obs, act = x[:, :width], x[:, width:]
         per_node = self.net(torch.cat([node_inputs(obs, self.nodes, self.use_time, self.graph),
                                        node_actions(act, self.graph)], dim=-1))
+        if self.per_node:
+            return per_node.squeeze(-1) + self.bias / self.nodes
         return per_node.squeeze(-1).sum(dim=-1, keepdim=True) + self.bias

@@ -29,21 +29,19 @@ class TD3TorchRLModule(TorchRLModule, TargetNetworkAPI):
         obs_dim, act_dim = int(self.observation_space.shape[0]), int(self.action_space.shape[0])
         hidden = list(self.model_config.get("fcnet_hiddens", [256, 256]))
         self.exploration_noise = float(self.model_config.get("exploration_noise", 0.1))
+        station = self.model_config.get("credit", "shared") == "station"  # a critic head per node
         if self.model_config.get("network", "mlp") == "symmetric":  # one shared per-node network
-            if self.model_config.get("credit", "shared") != "shared":
-                raise ValueError("TD3's credit 'station' needs network 'mlp' (the symmetric critic has one head)")
             from lwmecps.platform.algorithms.symmetric import NodeGraph, SymmetricActor, SymmetricCritic
 
             graph = NodeGraph.from_config(self.model_config, act_dim)  # None: the ring of equal nodes
             use_time = bool(self.model_config.get("use_time", True))
             self.actor = SymmetricActor(act_dim, hidden, use_time, graph,
                                         use_neighbours=bool(self.model_config.get("use_neighbours", True)))
-            self.q1 = SymmetricCritic(act_dim, hidden, use_time, graph)
-            self.q2 = SymmetricCritic(act_dim, hidden, use_time, graph)
+            self.q1 = SymmetricCritic(act_dim, hidden, use_time, graph, per_node=station)
+            self.q2 = SymmetricCritic(act_dim, hidden, use_time, graph, per_node=station)
             return
         self.actor = nn.Sequential(mlp(obs_dim, hidden, act_dim), nn.Tanh())
-        # credit "station": one value head per node (its station's reward), "shared": one head
-        heads = act_dim if self.model_config.get("credit", "shared") == "station" else 1
+        heads = act_dim if station else 1  # "station": one value head per node (its station's reward)
         self.q1 = mlp(obs_dim + act_dim, hidden, heads)
         self.q2 = mlp(obs_dim + act_dim, hidden, heads)
 

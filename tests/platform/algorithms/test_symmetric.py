@@ -136,6 +136,12 @@ def test_td3_actor_and_critic_are_node_symmetric():
     assert torch.allclose(q, critic(torch.cat([_rotate(obs, n), torch.roll(act, 1, dims=1)], dim=1)), atol=1e-5)
     # the action matters to the critic, and the node it is taken at
     assert not torch.allclose(q, critic(torch.cat([obs, torch.roll(act, 1, dims=1)], dim=1)))
+    heads = SymmetricCritic(n, [32, 32], per_node=True)  # TD3's station credit: the terms, one per node
+    heads.load_state_dict(critic.state_dict())
+    per_node = heads(torch.cat([obs, act], dim=1))
+    assert per_node.shape == (8, 4) and torch.allclose(per_node.sum(dim=1, keepdim=True), q, atol=1e-5)
+    rotated = heads(torch.cat([_rotate(obs, n), torch.roll(act, 1, dims=1)], dim=1))
+    assert torch.allclose(rotated, torch.roll(per_node, 1, dims=1), atol=1e-5)  # each head follows its node
 
 
 def test_td3_network_parameter_builds_the_symmetric_module():

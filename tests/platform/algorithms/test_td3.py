@@ -201,7 +201,7 @@ def test_station_heads_regress_each_to_its_own_target_and_the_actor_climbs_their
     assert actor(s).mean().item() == pytest.approx(0.4, abs=0.02)
 
 
-def test_station_credit_needs_one_step_samples_and_the_mlp_critic():
+def test_station_credit_needs_one_step_samples():
     from lwmecps.platform.training.params import ParameterError
     from lwmecps.platform.training.registry import get_model_type
 
@@ -209,8 +209,7 @@ def test_station_credit_needs_one_step_samples_and_the_mlp_critic():
     assert td3.resolve({"credit": "station"})["credit"] == "station"
     with pytest.raises(ParameterError, match="'credit'='station' needs n_step 1"):
         td3.resolve({"credit": "station", "n_step": 3})
-    with pytest.raises(ParameterError, match="needs network 'mlp'"):
-        td3.resolve({"credit": "station", "network": "symmetric"})
+    assert td3.resolve({"credit": "shared", "n_step": 3})["n_step"] == 3
     with pytest.raises(ValueError, match="n_step"):
         TD3Config().environment("Pendulum-v1").training(credit="station", n_step=2).validate()
 
