@@ -170,7 +170,7 @@ def test_without_averaging_the_greedy_action_reads_the_table():
 
 def test_station_credit_rewards_line_up_with_the_learners_batch(ray_local, monkeypatch):
     """In the learner's own pipeline (not the piece alone): each transition's station rewards add up to
-    the reward in the same row of the train batch, and NEXT_OBS is that row's next observation."""
+    the reward in the same row of the train batch."""
     from ray.rllib.core.columns import Columns
 
     from lwmecps.platform.algorithms.q_learning.q_learning_learner import QLearningTorchLearner
