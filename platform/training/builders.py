@@ -92,7 +92,15 @@ def td3(p: dict[str, Any]):
         training_intensity=p.get("epochs"), tau=p["tau"], policy_delay=p["policy_delay"],
         target_noise=p["target_noise"], exploration_noise=p["exploration_noise"], n_step=p["n_step"],
         num_steps_sampled_before_learning_starts=p["learning_starts"], credit=p["credit"],
-    ).rl_module(model_config={"fcnet_hiddens": [128, 128], "network": p["network"]})
+    ).rl_module(model_config={"fcnet_hiddens": [128, 128], "network": p["network"],
+                              "critic_actions": td3_critic_actions(p)})
+
+
+def td3_critic_actions(p: dict[str, Any]) -> str:
+    """TD3's ``critic_actions``: as set, or unset, ``"own"`` for per-station heads on the MLP, else ``"all"``."""
+    if p.get("critic_actions"):
+        return p["critic_actions"]
+    return "own" if p.get("credit") == "station" and p.get("network", "mlp") == "mlp" else "all"
 
 
 def q_learning(p: dict[str, Any]):

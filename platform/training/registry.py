@@ -160,6 +160,12 @@ def _td3_check(p: dict[str, Any]) -> str:
     if p.get("credit") == "station" and p.get("n_step", 1) != 1:
         return (f"parameter 'credit'='station' needs n_step 1 (got {p['n_step']}); "
                 "with n-step returns use credit 'shared'")
+    if p.get("critic_actions") == "own":  # set explicitly (unset: builders.td3_critic_actions)
+        if p.get("credit") != "station":
+            return (f"parameter 'critic_actions'='own' needs credit 'station' (got {p.get('credit')!r}): "
+                    "one critic value of the cluster's cost depends on every node's action")
+        if p.get("network", "mlp") != "mlp":
+            return (f"parameter 'critic_actions'='own' needs network 'mlp' (got {p.get('network')!r})")
     return ""
 
 
@@ -227,6 +233,11 @@ MODEL_TYPES: dict[str, ModelType] = {
                          "observe_clock": OBSERVE_CLOCK,
                          "observe_neighbours": OBSERVE_NEIGHBOURS,
                          "credit": CREDIT,
+                         "critic_actions": Param(str, choices=("all", "own"), sweepable=False,
+                                                 doc="what each critic head reads of the action: 'all', every "
+                                                     "node's replicas; 'own' (credit 'station', network "
+                                                     "'mlp'), its own node's only (unset: 'own' where it "
+                                                     "applies, else 'all')"),
                      },
         rllib={**_REPLAY_KEYS, "learning_rate": ("actor_lr", "critic_lr"), "policy_delay": ("policy_delay",),
                "n_step": ("n_step",),

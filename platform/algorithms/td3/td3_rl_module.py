@@ -21,9 +21,33 @@ def mlp(n_in: int, hidden: list[int], n_out: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+class OwnActionCritic(nn.Module):
+    """Per-node critic heads that each read the state and their own node's action only.
+
+    ``forward(x)`` takes ``x = [obs, a]`` (as the joint critic does) and returns ``(B, n)``: head j is
+    ``Q_j(s, a_j) = f([s, a_j, e_j])``, one MLP ``f`` shared by the nodes, ``e_j`` the one-hot of node j.
+    Why: under station credit head j's reward is node j's share of the cost; reading the other nodes'
+    actions only adds their exploration noise to what node j's count is worth (value decomposition with
+    local actions, as in multi-agent critics)."""
+
+    def __init__(self, obs_dim: int, act_dim: int, hidden: list[int]):
+        super().__init__()
+        self.obs_dim, self.n = obs_dim, act_dim
+        self.net = mlp(obs_dim + 1 + act_dim, hidden, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        obs, a = x[..., :self.obs_dim], x[..., self.obs_dim:]
+        b = obs.shape[0]
+        node = torch.eye(self.n, dtype=x.dtype, device=x.device).expand(b, self.n, self.n)
+        rows = torch.cat([obs[:, None, :].expand(b, self.n, self.obs_dim), a[..., None], node], dim=-1)
+        return self.net(rows).squeeze(-1)
+
+
 class TD3TorchRLModule(TorchRLModule, TargetNetworkAPI):
     """Actions in ``[-1, 1]^d`` (the continuous adapter maps them to replicas). Critics ``(B, heads)``:
-    one head, or with ``model_config["credit"] == "station"`` one per node (``update`` module docstring)."""
+    one head, or with ``model_config["credit"] == "station"`` one per node (``update`` module docstring),
+    each reading every node's action or, with ``model_config["critic_actions"] == "own"``, its own
+    (``OwnActionCritic``)."""
 
     def setup(self):
         obs_dim, act_dim = int(self.observation_space.shape[0]), int(self.action_space.shape[0])
@@ -41,6 +65,10 @@ class TD3TorchRLModule(TorchRLModule, TargetNetworkAPI):
             self.q2 = SymmetricCritic(act_dim, hidden, use_time, graph, per_node=station)
             return
         self.actor = nn.Sequential(mlp(obs_dim, hidden, act_dim), nn.Tanh())
+        if station and self.model_config.get("critic_actions", "all") == "own":
+            self.q1 = OwnActionCritic(obs_dim, act_dim, hidden)
+            self.q2 = OwnActionCritic(obs_dim, act_dim, hidden)
+            return
         heads = act_dim if station else 1  # "station": one value head per node (its station's reward)
         self.q1 = mlp(obs_dim + act_dim, hidden, heads)
         self.q2 = mlp(obs_dim + act_dim, hidden, heads)

@@ -240,6 +240,9 @@ def test_station_credit_trains_each_head_on_its_stations_share_of_the_reward(ray
         module = algo.get_module()
         obs = torch.zeros(1, module.observation_space.shape[0])
         assert module.q1(torch.cat([obs, torch.zeros(1, 4)], -1)).shape == (1, 4)  # a head per node
+        from lwmecps.platform.algorithms.td3.td3_rl_module import OwnActionCritic
+
+        assert isinstance(module.q1, OwnActionCritic)  # the default under station credit (critic_actions unset)
         before = [p.detach().clone() for p in module.q1.parameters()]
         algo.train()
         assert seen and seen[-1].shape == (64, 4)
@@ -248,3 +251,65 @@ def test_station_credit_trains_each_head_on_its_stations_share_of_the_reward(ray
         assert any(not torch.equal(b, p) for b, p in zip(before, algo.get_module().q1.parameters()))
     finally:
         algo.stop()
+
+
+# -- critic_actions: "own": head j reads the state and node j's action only ------------------------------
+def test_own_action_heads_read_their_own_nodes_action_only():
+    from lwmecps.platform.algorithms.td3.td3_rl_module import OwnActionCritic
+
+    critic = OwnActionCritic(obs_dim=2, act_dim=3, hidden=[16])
+    x = torch.randn(5, 5)
+    q = critic(x)
+    assert q.shape == (5, 3)
+    for j in range(3):
+        moved = x.clone()
+        moved[:, 2 + j] += 0.7
+        changed = (critic(moved) - q).abs() > 1e-6
+        assert changed[:, j].all() and not changed[:, [k for k in range(3) if k != j]].any()
+
+
+def test_own_action_heads_learn_each_nodes_best_count_through_the_others_noise():
+    """Targets y_j = -(a_j - t_j)^2 + 0.5 a_{j+1}: the other node's term is noise to head j (mean 0 under
+    uniform actions); the heads fit the rest and the actor climbing their sum finds t on every node."""
+    from lwmecps.platform.algorithms.td3.td3_rl_module import OwnActionCritic
+
+    torch.manual_seed(0)
+    t = torch.tensor([0.5, -0.3, 0.0])
+    q1, q2 = OwnActionCritic(2, 3, [32, 32]), OwnActionCritic(2, 3, [32, 32])
+    opt = torch.optim.Adam([*q1.parameters(), *q2.parameters()], lr=0.01)
+    for _ in range(600):
+        obs, act = torch.randn(256, 2), torch.rand(256, 3) * 2 - 1
+        y = -(act - t) ** 2 + 0.5 * act.roll(-1, dims=1)
+        opt.zero_grad()
+        critic_loss(q1, q2, obs, act, y).backward()
+        opt.step()
+    actor, obs = nn.Sequential(nn.Linear(2, 3), nn.Tanh()), torch.randn(64, 2)
+    a_opt = torch.optim.Adam(actor.parameters(), lr=0.05)
+    for _ in range(300):
+        a_opt.zero_grad()
+        actor_loss(actor, q1, obs).backward()
+        a_opt.step()
+    assert actor(obs).mean(0).tolist() == pytest.approx(t.tolist(), abs=0.1)
+
+
+def test_own_action_critics_need_station_credit_and_the_mlp():
+    from lwmecps.platform.algorithms.td3.td3_rl_module import OwnActionCritic, TD3TorchRLModule
+    from lwmecps.platform.training.params import ParameterError
+    from lwmecps.platform.training.registry import get_model_type
+
+    td3 = get_model_type("td3")
+    assert td3.resolve({"credit": "station", "critic_actions": "own"})["critic_actions"] == "own"
+    with pytest.raises(ParameterError, match="'critic_actions'='own' needs credit 'station'"):
+        td3.resolve({"credit": "shared", "critic_actions": "own"})
+    with pytest.raises(ParameterError, match="'critic_actions'='own' needs network 'mlp'"):
+        td3.resolve({"network": "symmetric", "critic_actions": "own"})
+    from lwmecps.platform.training.builders import td3_critic_actions
+
+    # unset: own heads where they apply (the defaults), every action where one value or the ring needs them
+    assert [td3_critic_actions(td3.resolve(p)) for p in ({}, {"credit": "shared"}, {"network": "symmetric"},
+                                                          {"critic_actions": "all"})] == ["own", "all", "all", "all"]
+    box = gym.spaces.Box(-1.0, 1.0, (4,), np.float32)
+    module = TD3TorchRLModule(observation_space=gym.spaces.Box(-np.inf, np.inf, (9,), np.float32), action_space=box,
+                              model_config={"credit": "station", "critic_actions": "own", "fcnet_hiddens": [8]})
+    assert isinstance(module.q1, OwnActionCritic) and isinstance(module.q2, OwnActionCritic)
+    assert module.q1(torch.zeros(2, 13)).shape == (2, 4)
