@@ -218,6 +218,7 @@ def test_station_credit_trains_each_head_on_its_stations_share_of_the_reward(ray
     """Through RLlib's replay buffer: the heads' rewards are the replayed transitions' station shares (the
     info after each step), on the training reward's scale, so they add up to each sample's reward."""
     import lwmecps.platform.algorithms.td3.td3_learner as td3_learner
+    from lwmecps.platform.algorithms.td3.td3_rl_module import OwnActionCritic
     from lwmecps.platform.training.envs import register
     from lwmecps.platform.training.registry import build_config
 
@@ -240,8 +241,6 @@ def test_station_credit_trains_each_head_on_its_stations_share_of_the_reward(ray
         module = algo.get_module()
         obs = torch.zeros(1, module.observation_space.shape[0])
         assert module.q1(torch.cat([obs, torch.zeros(1, 4)], -1)).shape == (1, 4)  # a head per node
-        from lwmecps.platform.algorithms.td3.td3_rl_module import OwnActionCritic
-
         assert isinstance(module.q1, OwnActionCritic)  # the default under station credit (critic_actions unset)
         before = [p.detach().clone() for p in module.q1.parameters()]
         algo.train()
@@ -294,6 +293,7 @@ def test_own_action_heads_learn_each_nodes_best_count_through_the_others_noise()
 
 def test_own_action_critics_need_station_credit_and_the_mlp():
     from lwmecps.platform.algorithms.td3.td3_rl_module import OwnActionCritic, TD3TorchRLModule
+    from lwmecps.platform.training.builders import td3_critic_actions
     from lwmecps.platform.training.params import ParameterError
     from lwmecps.platform.training.registry import get_model_type
 
@@ -303,8 +303,6 @@ def test_own_action_critics_need_station_credit_and_the_mlp():
         td3.resolve({"credit": "shared", "critic_actions": "own"})
     with pytest.raises(ParameterError, match="'critic_actions'='own' needs network 'mlp'"):
         td3.resolve({"network": "symmetric", "critic_actions": "own"})
-    from lwmecps.platform.training.builders import td3_critic_actions
-
     # unset: own heads where they apply (the defaults), every action where one value or the ring needs them
     assert [td3_critic_actions(td3.resolve(p)) for p in ({}, {"credit": "shared"}, {"network": "symmetric"},
                                                           {"critic_actions": "all"})] == ["own", "all", "all", "all"]
