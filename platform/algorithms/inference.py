@@ -96,12 +96,16 @@ def read_meta(checkpoint: str | Path) -> dict[str, Any]:
 def load_policy(checkpoint: str | Path, guard: bool = True):
     """``(RLModulePolicy, meta)`` for a checkpoint directory; ``guard``: with the scale-down guard
     (``lwmecps.platform.algorithms.guard``: how every served, evaluated and reconciled policy acts),
+    after the hold band of DQN and continuous policies (``hold``; ``"hold": false`` in ``lwmecps.json``: none),
     unless the checkpoint's ``lwmecps.json`` says ``"guard": false`` (its selection on validation days
     found it better without: ``bench.train_quality.train_one``)."""
     from ray.rllib.core.rl_module.rl_module import RLModule
 
     from .actions import action_nvec, adapter_of, to_replicas
+    from lwmecps.platform.training.params import reward_transform
+
     from .guard import ScaleDownGuard
+    from .hold import hold_for
     from .policy import RLModulePolicy
 
     meta = read_meta(checkpoint)
@@ -110,5 +114,7 @@ def load_policy(checkpoint: str | Path, guard: bool = True):
     # the inverse follows from the module's own action space and the recorded shape (checkpoints from
     # before the shape was recorded: their shipped group gives it)
     shape = meta.get("max_replicas") or (action_nvec(meta["group_id"]) - 1).tolist()
-    return RLModulePolicy(module, to_env=to_replicas(adapter_of(module.action_space), shape),
+    adapter = adapter_of(module.action_space)
+    hold = hold_for(meta.get("model_type"), adapter, shape, reward_transform(meta.get("params") or {})["scale"]) if meta.get("hold", True) else None
+    return RLModulePolicy(module, to_env=to_replicas(adapter, shape), hold=hold,
                           guard=ScaleDownGuard(shape) if guard and meta.get("guard", True) else None), meta

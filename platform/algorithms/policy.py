@@ -20,19 +20,22 @@ class RLModulePolicy(Policy):
     (measured: SAC's validation score 1.94x causal-oracle with the squashed mean, 2.19x before).
     ``greedy_action`` squashes it.
 
-    ``guard`` (``guard(obs, replicas) -> replicas``, e.g. ``ScaleDownGuard``) post-processes the
-    replicas (None: the module's action as it is).
+    ``hold`` (``hold(preference, obs, replicas) -> replicas``, ``lwmecps.platform.algorithms.hold``) keeps a
+    node's count unless the module's preference for the new one clears a margin; it reads the module's
+    Q-values when it ``reads_q`` (DQN), else its action. ``guard`` (``guard(obs, replicas) -> replicas``,
+    e.g. ``ScaleDownGuard``) post-processes the replicas after it (None for either: not applied).
     """
 
     name = "rl-module"
 
-    def __init__(self, module, to_env=None, guard=None):
+    def __init__(self, module, to_env=None, guard=None, hold=None):
         import torch  # imported here: the env package must not need torch
 
         self._torch = torch
         self.module = module
         self.to_env = to_env
         self.guard = guard
+        self.hold = hold
         self._dist_cls = None  # looked up on first use: modules that output actions need none
 
     def act(self, obs, env):
@@ -46,8 +49,13 @@ class RLModulePolicy(Policy):
             else:
                 self._dist_cls = self._dist_cls or self.module.get_inference_action_dist_cls()
                 action = greedy_action(self._dist_cls.from_logits(out[Columns.ACTION_DIST_INPUTS]))
-        action = action[0].cpu().numpy()
-        replicas = self.to_env(action) if self.to_env else action.astype(np.int64)
+            action = action[0].cpu().numpy()
+            replicas = self.to_env(action) if self.to_env else action.astype(np.int64)
+            if self.hold is not None:
+                from ray.rllib.algorithms.dqn.dqn_learner import QF_PREDS
+
+                pref = self.module.compute_q_values(batch)[QF_PREDS][0].cpu().numpy() if self.hold.reads_q else action
+                replicas = self.hold(pref, obs, replicas)
         return self.guard(obs, replicas) if self.guard else replicas
 
 

@@ -91,7 +91,7 @@ def train_one(model_type: str, seed: int, budget_s: float, eval_every_s: float, 
             # scored as it will act, with and without the scale-down guard; without it only when strictly
             # better (on a tie the guard never acted on these days: keep it for the days it would)
             module = algo.get_module()
-            on, off = (selection_ratio(acting_policy(module, model_type, train_group, g), selection_base,
+            on, off = (selection_ratio(acting_policy(module, model_type, train_group, g, params), selection_base,
                                        selection_days) for g in (True, False))
             ratio, guard = (on, True) if on <= off else (off, False)
             if reached is None and ratio <= 1.05:

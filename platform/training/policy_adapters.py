@@ -22,11 +22,17 @@ def to_env_for(model_type: str, group=None, max_replicas: Sequence[int] | None =
     return to_replicas(get_model_type(model_type).adapter, shape)
 
 
-def acting_policy(module, model_type: str, group, guard: bool = True):
+def acting_policy(module, model_type: str, group, guard: bool = True, params=None):
     """``module`` acting on ``group``'s nodes as a restored model of ``model_type`` acts (the
-    ``RLModulePolicy`` that ``load_policy`` gives): its inverse adapter, then (``guard``) the scale-down guard."""
+    ``RLModulePolicy`` that ``load_policy`` gives): its inverse adapter, its hold band (``params``: the
+    task parameters, for the reward scale), then (``guard``) the scale-down guard."""
     from ..algorithms.guard import ScaleDownGuard
+    from ..algorithms.hold import hold_for
     from ..algorithms.policy import RLModulePolicy
+    from .params import reward_transform
+    from .registry import get_model_type
 
     shape = action_nvec(group) - 1
-    return RLModulePolicy(module, to_env_for(model_type, max_replicas=shape), ScaleDownGuard(shape) if guard else None)
+    hold = hold_for(model_type, get_model_type(model_type).adapter, shape, reward_transform(params or {})["scale"])
+    return RLModulePolicy(module, to_env_for(model_type, max_replicas=shape), ScaleDownGuard(shape) if guard else None,
+                          hold=hold)
