@@ -25,7 +25,7 @@ count ``c_j = round(obs[7 j] * cap_j)``:
 
 It never invents a count the policy did not ask for: a node either keeps the count the policy ran it at or
 takes the policy's own action (an untrained policy stays what it is). MultiDiscrete policies (PPO,
-Q-learning) act without it (not measured). Applied before the scale-down guard (``guard``), as every served, evaluated,
+Q-learning) act without it (measured, below: no gain worth a rule). Applied before the scale-down guard (``guard``), as every served, evaluated,
 reconciled and selected policy acts (``inference.load_policy``, ``policy_adapters.acting_policy``); a
 checkpoint whose ``lwmecps.json`` says ``"hold": false`` acts without it.
 
@@ -40,6 +40,11 @@ seeds 1-3, 2 days; mean cost / causal-oracle over the suite's five groups, vs hp
                      (0.1: better on every seed; flips 37/40/29 -> 17/17/13 %)
 
 Only these three types (``HOLD_TYPES``) act with it: the other continuous type (TQC) was not measured.
+Measured and not adopted (same checkpoints and days), the per-node form ``a_j' = c_j`` while
+``pref_j(a*_j) - pref_j(c_j) < m`` on the policy's own per-node preferences:
+
+    PPO  logits, m (nats)      0 1.0611  0.5 1.0607  1 1.0600  2 1.0619   (it flips on 9-17 % of steps)
+    Q-learning table, m (Q)    0 1.0654  0.0025 1.0656  0.005 1.0643  0.01 1.0635   (one seed of three moved)
 """
 from __future__ import annotations
 
