@@ -93,10 +93,11 @@ def read_meta(checkpoint: str | Path) -> dict[str, Any]:
     return json.loads(meta.read_text())
 
 
-def load_policy(checkpoint: str | Path, guard: bool = True):
+def load_policy(checkpoint: str | Path, guard: bool = True, hold: bool = True):
     """``(RLModulePolicy, meta)`` for a checkpoint directory; ``guard``: with the scale-down guard
     (``lwmecps.platform.algorithms.guard``: how every served, evaluated and reconciled policy acts),
-    after the hold band of DQN and continuous policies (``hold``; ``"hold": false`` in ``lwmecps.json``: none),
+    after the hold band of DQN, SAC and TD3 policies (``hold``: with it, unless ``lwmecps.json`` says
+    ``"hold": false``; ``guard=False, hold=False``: the module's own greedy actions),
     unless the checkpoint's ``lwmecps.json`` says ``"guard": false`` (its selection on validation days
     found it better without: ``bench.train_quality.train_one``)."""
     from ray.rllib.core.rl_module.rl_module import RLModule
@@ -115,6 +116,6 @@ def load_policy(checkpoint: str | Path, guard: bool = True):
     # before the shape was recorded: their shipped group gives it)
     shape = meta.get("max_replicas") or (action_nvec(meta["group_id"]) - 1).tolist()
     adapter = adapter_of(module.action_space)
-    hold = hold_for(meta.get("model_type"), adapter, shape, reward_transform(meta.get("params") or {})["scale"]) if meta.get("hold", True) else None
+    hold = hold_for(meta.get("model_type"), adapter, shape, reward_transform(meta.get("params") or {})["scale"]) if hold and meta.get("hold", True) else None
     return RLModulePolicy(module, to_env=to_replicas(adapter, shape), hold=hold,
                           guard=ScaleDownGuard(shape) if guard and meta.get("guard", True) else None), meta

@@ -43,19 +43,24 @@ class RLModulePolicy(Policy):
 
         with self._torch.no_grad():
             batch = {Columns.OBS: self._torch.as_tensor(np.asarray(obs, dtype=np.float32)[None])}
-            out = self.module.forward_inference(batch)
-            if Columns.ACTIONS in out:
-                action = out[Columns.ACTIONS]
+            q = None
+            if self.hold is not None and self.hold.reads_q:
+                from ray.rllib.algorithms.dqn.dqn_learner import QF_PREDS
+
+                # one forward pass: DQN's greedy action is the argmax of these Q-values (forward_inference)
+                q = self.module.compute_q_values(batch)[QF_PREDS]
+                action = q.argmax(dim=-1)
             else:
-                self._dist_cls = self._dist_cls or self.module.get_inference_action_dist_cls()
-                action = greedy_action(self._dist_cls.from_logits(out[Columns.ACTION_DIST_INPUTS]))
+                out = self.module.forward_inference(batch)
+                if Columns.ACTIONS in out:
+                    action = out[Columns.ACTIONS]
+                else:
+                    self._dist_cls = self._dist_cls or self.module.get_inference_action_dist_cls()
+                    action = greedy_action(self._dist_cls.from_logits(out[Columns.ACTION_DIST_INPUTS]))
             action = action[0].cpu().numpy()
             replicas = self.to_env(action) if self.to_env else action.astype(np.int64)
             if self.hold is not None:
-                from ray.rllib.algorithms.dqn.dqn_learner import QF_PREDS
-
-                pref = self.module.compute_q_values(batch)[QF_PREDS][0].cpu().numpy() if self.hold.reads_q else action
-                replicas = self.hold(pref, obs, replicas)
+                replicas = self.hold(q[0].cpu().numpy() if q is not None else action, obs, replicas)
         return self.guard(obs, replicas) if self.guard else replicas
 
 

@@ -67,9 +67,12 @@ def test_which_types_hold_and_bad_settings():
         QHold(CAPS, reward_scale=0.0)
 
 
-def test_a_dqn_module_acts_through_its_hold(ray_local):
+def test_a_dqn_module_acts_through_its_hold(ray_local, tmp_path):
     """The restored policy reads the module's own Q-values: with a margin nothing clears every node keeps
     its count; with none the policy is the module's greedy action."""
+    import json
+
+    from lwmecps.platform.algorithms.inference import META_FILE, load_policy, save_checkpoint
     from lwmecps.platform.training.envs import register
     from lwmecps.platform.training.policy_adapters import acting_policy
     from lwmecps.platform.training.registry import build_config
@@ -96,5 +99,11 @@ def test_a_dqn_module_acts_through_its_hold(ray_local):
             policy.hold = QHold(caps, reward_scale=0.1)
             moved += int((free != cur).any())
         assert moved > 0  # the module's greedy action did differ from the current counts
+        path = save_checkpoint(algo, tmp_path / "dqn", {"model_type": "dqn", "group_id": "profile-a"})
     finally:
         algo.stop()
+    assert isinstance(load_policy(path)[0].hold, QHold)
+    assert load_policy(path, hold=False)[0].hold is None
+    meta = json.loads((path / META_FILE).read_text())
+    (path / META_FILE).write_text(json.dumps({**meta, "hold": False}))
+    assert load_policy(path)[0].hold is None
