@@ -3,8 +3,9 @@ count clears a margin; otherwise the node keeps the count it runs.
 
 Why: a greedy policy whose preference between two counts is nearly a tie flips between them on the
 observation's Poisson noise. Each flip pays the switch cost and, on a scale-up, a start-up delay; on the
-validation suite the kept checkpoints of `make bench` changed a node's count on 22-60 % of steps (DQN and
-TD3; hpa-tuned 1-5 %). The band is hysteresis on the policy's *own* output, read at the node's current
+validation suite the kept DQN, SAC and TD3 checkpoints of `make bench` made 0.22-0.60 count changes per step
+over the four nodes (on validation-flat-heavy a DQN one changed each node's count on 4-20 % of steps,
+hpa-tuned on 1-5 %). The band is hysteresis on the policy's *own* output, read at the node's current
 count ``c_j = round(obs[7 j] * cap_j)``:
 
 * **DQN** (flat action, Q-values over the joint actions): with ``a*`` the greedy joint action and
@@ -25,25 +26,27 @@ count ``c_j = round(obs[7 j] * cap_j)``:
 
 It never invents a count the policy did not ask for: a node either keeps the count the policy ran it at or
 takes the policy's own action (an untrained policy stays what it is). MultiDiscrete policies (PPO,
-Q-learning) act without it (measured, below: no gain worth a rule). Applied before the scale-down guard (``guard``), as every served, evaluated,
-reconciled and selected policy acts (``inference.load_policy``, ``policy_adapters.acting_policy``); a
-checkpoint whose ``lwmecps.json`` says ``"hold": false`` acts without it.
+Q-learning) act without it (measured, below: no gain worth a rule). Applied before the scale-down guard
+(``guard``), as every served, evaluated, reconciled and selected policy acts (``inference.load_policy``,
+``policy_adapters.acting_policy``); ``load_policy(..., hold=False)`` or ``"hold": false`` in a checkpoint's
+``lwmecps.json``: without it.
 
 Chosen on the validation suite (2026-12-07; the 3 kept checkpoints per type of that day's `make bench`,
 seeds 1-3, 2 days; mean cost / causal-oracle over the suite's five groups, vs hpa-tuned):
 
     DQN  HOLD_COST   0 1.0530 (0.9884)  0.025 1.0515  0.05 **1.0491** (0.9846)  0.075 1.0497  0.1 1.0519
-                     0.2 1.0843  0.4 1.1677           (0.05: better on every seed; flips 50/23/43 -> 33/17/35 %)
+                     0.2 1.0843  0.4 1.1677
+                     (0.05: better on every seed; count changes per step 0.50/0.23/0.43 -> 0.33/0.17/0.35)
     TD3  HOLD_BAND   0 1.0822 (1.0151)  0.1 **1.0773** (1.0107)  0.2 1.0768 (1.0102)
                      (0.1: better on every seed; 0.2 worse than none on seed 3)
     SAC  HOLD_BAND   0 1.0822 (1.0150)  0.1 **1.0731** (1.0064)  0.2 1.0734 (1.0069)
-                     (0.1: better on every seed; flips 37/40/29 -> 17/17/13 %)
+                     (0.1: better on every seed; count changes per step 0.37/0.40/0.29 -> 0.17/0.17/0.13)
 
 Only these three types (``HOLD_TYPES``) act with it: the other continuous type (TQC) was not measured.
 Measured and not adopted (same checkpoints and days), the per-node form ``a_j' = c_j`` while
 ``pref_j(a*_j) - pref_j(c_j) < m`` on the policy's own per-node preferences:
 
-    PPO  logits, m (nats)      0 1.0611  0.5 1.0607  1 1.0600  2 1.0619   (it flips on 9-17 % of steps)
+    PPO  logits, m (nats)      0 1.0611  0.5 1.0607  1 1.0600  2 1.0619   (0.09-0.17 count changes per step)
     Q-learning table, m (Q)    0 1.0654  0.0025 1.0656  0.005 1.0643  0.01 1.0635   (one seed of three moved)
 """
 from __future__ import annotations
@@ -112,11 +115,12 @@ class BandHold:
 HOLD_TYPES = ("dqn", "sac", "td3")  # measured on the validation suite (the table above)
 
 
-def hold_for(model_type: str | None, adapter: str | None, max_replicas: Sequence[int], reward_scale: float):
-    """The hold rule of a ``model_type`` policy acting through ``adapter`` (None: no rule)."""
+def hold_for(model_type: str | None, adapter: str | None, max_replicas: Sequence[int], reward_scale: float | None):
+    """The hold rule of a ``model_type`` policy acting through ``adapter`` (None: no rule; also for a flat
+    policy of unknown ``reward_scale``, whose margin has no unit)."""
     if model_type not in HOLD_TYPES:
         return None
-    if adapter == "flat":
+    if adapter == "flat" and reward_scale is not None:
         return QHold(max_replicas, reward_scale)
     if adapter == "continuous":
         return BandHold(max_replicas)

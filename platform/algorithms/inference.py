@@ -47,9 +47,12 @@ def weights_file(checkpoint: str | Path) -> Path:
 
 
 def save_checkpoint(algo, path: str | Path, meta: dict[str, Any]) -> Path:
-    """``algo.save_to_path`` plus ``lwmecps.json`` (``meta`` + the shape of the algorithm's env + versions)."""
+    """``algo.save_to_path`` plus ``lwmecps.json`` (``meta`` + the shape of the algorithm's env, its training
+    reward's scale ``reward_scale`` when it has one (the DQN hold band's unit, ``hold``) + versions)."""
     path = Path(path)
-    meta = {**cluster_shape(algo.config.env_config), **meta}
+    reward = algo.config.env_config.get("reward") or {}
+    scale = {"reward_scale": float(reward["scale"])} if "scale" in reward else {}
+    meta = {**cluster_shape(algo.config.env_config), **scale, **meta}
     algo.save_to_path(str(path))
     (path / META_FILE).write_text(json.dumps({**meta, "versions": versions()}, indent=1))
     return path
@@ -97,14 +100,13 @@ def load_policy(checkpoint: str | Path, guard: bool = True, hold: bool = True):
     """``(RLModulePolicy, meta)`` for a checkpoint directory; ``guard``: with the scale-down guard
     (``lwmecps.platform.algorithms.guard``: how every served, evaluated and reconciled policy acts),
     after the hold band of DQN, SAC and TD3 policies (``hold``: with it, unless ``lwmecps.json`` says
-    ``"hold": false``; ``guard=False, hold=False``: the module's own greedy actions),
+    ``"hold": false``; DQN checkpoints saved before ``reward_scale`` was recorded act without it;
+    ``guard=False, hold=False``: the module's own greedy actions),
     unless the checkpoint's ``lwmecps.json`` says ``"guard": false`` (its selection on validation days
     found it better without: ``bench.train_quality.train_one``)."""
     from ray.rllib.core.rl_module.rl_module import RLModule
 
     from .actions import action_nvec, adapter_of, to_replicas
-    from lwmecps.platform.training.params import reward_transform
-
     from .guard import ScaleDownGuard
     from .hold import hold_for
     from .policy import RLModulePolicy
@@ -116,6 +118,7 @@ def load_policy(checkpoint: str | Path, guard: bool = True, hold: bool = True):
     # before the shape was recorded: their shipped group gives it)
     shape = meta.get("max_replicas") or (action_nvec(meta["group_id"]) - 1).tolist()
     adapter = adapter_of(module.action_space)
-    hold = hold_for(meta.get("model_type"), adapter, shape, reward_transform(meta.get("params") or {})["scale"]) if hold and meta.get("hold", True) else None
-    return RLModulePolicy(module, to_env=to_replicas(adapter, shape), hold=hold,
+    on = hold and meta.get("hold", True)
+    rule = hold_for(meta.get("model_type"), adapter, shape, meta.get("reward_scale")) if on else None
+    return RLModulePolicy(module, to_env=to_replicas(adapter, shape), hold=rule,
                           guard=ScaleDownGuard(shape) if guard and meta.get("guard", True) else None), meta

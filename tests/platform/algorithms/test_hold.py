@@ -60,6 +60,7 @@ def test_which_types_hold_and_bad_settings():
     assert isinstance(hold_for("td3", "continuous", CAPS, 0.1), BandHold)
     assert isinstance(hold_for("sac", "continuous", CAPS, 0.1), BandHold)
     assert hold_for("ppo", None, CAPS, 0.1) is None
+    assert hold_for("dqn", "flat", CAPS, None) is None  # a margin without its unit (old checkpoints)
     assert hold_for("tqc", "continuous", CAPS, 0.1) is None  # not measured
     with pytest.raises(ValueError, match="band"):
         BandHold(CAPS, band=0.5)
@@ -102,8 +103,9 @@ def test_a_dqn_module_acts_through_its_hold(ray_local, tmp_path):
         path = save_checkpoint(algo, tmp_path / "dqn", {"model_type": "dqn", "group_id": "profile-a"})
     finally:
         algo.stop()
+    meta = json.loads((path / META_FILE).read_text())
+    assert meta["reward_scale"] == 0.1  # the training reward's scale, the margin's unit
     assert isinstance(load_policy(path)[0].hold, QHold)
     assert load_policy(path, hold=False)[0].hold is None
-    meta = json.loads((path / META_FILE).read_text())
     (path / META_FILE).write_text(json.dumps({**meta, "hold": False}))
     assert load_policy(path)[0].hold is None
