@@ -32,6 +32,14 @@ def flat_to_replicas(index: int, nvec) -> np.ndarray:
     return flat_digits(int(index), nvec)
 
 
+def replicas_to_flat(replicas, nvec) -> int:
+    """The flat action of ``replicas`` per node (the inverse of ``flat_to_replicas``)."""
+    r, nvec = np.asarray(replicas, dtype=np.int64), np.asarray(nvec, dtype=np.int64)
+    if r.shape != nvec.shape or (r < 0).any() or (r >= nvec).any():
+        raise ValueError(f"replicas {r.tolist()} outside the space {nvec.tolist()}")
+    return int((r * _radix(nvec)).sum())
+
+
 def continuous_to_replicas(x, nvec) -> np.ndarray:
     """Replicas per node of a continuous action ``x`` in [-1, 1]^n: ``round((x + 1) / 2 * max)``."""
     top = (np.asarray(nvec, dtype=np.int64) - 1).astype(np.float64)
@@ -61,16 +69,12 @@ class FlatDiscreteAction(gym.ActionWrapper):
         if size > self.MAX_ACTIONS:
             raise ValueError(f"flattened action space would have {size} actions (> {self.MAX_ACTIONS})")
         self.action_space = spaces.Discrete(size)
-        self._radix = _radix(self.nvec)
 
     def to_replicas(self, index: int) -> np.ndarray:
         return flat_to_replicas(index, self.nvec)
 
     def from_replicas(self, replicas) -> int:
-        r = np.asarray(replicas, dtype=np.int64)
-        if r.shape != self.nvec.shape or (r < 0).any() or (r >= self.nvec).any():
-            raise ValueError(f"replicas {r.tolist()} outside the space {self.nvec.tolist()}")
-        return int((r * self._radix).sum())
+        return replicas_to_flat(replicas, self.nvec)
 
     def action(self, action):
         return self.to_replicas(int(action))

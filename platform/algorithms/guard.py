@@ -54,8 +54,10 @@ import numpy as np
 
 from lwmecps.envs.simulator import OBS_PER_NODE
 
+from .hold import current_replicas
+
 PEAK_UTILISATION = 0.7
-REPLICAS, PEAK = 0, 6  # the observation's per-node features the guard reads (envs.simulator)
+PEAK = 6  # the observation's per-node feature of the recent peak the guard reads (envs.simulator)
 
 
 class ScaleDownGuard:
@@ -71,7 +73,7 @@ class ScaleDownGuard:
         action = np.asarray(action, dtype=np.int64).reshape(-1)
         n = len(self.caps)
         per_node = np.asarray(obs, dtype=np.float64)[: OBS_PER_NODE * n]
-        current = np.rint(per_node[REPLICAS::OBS_PER_NODE] * self.caps).astype(np.int64)
+        current = current_replicas(obs, self.caps)
         need = np.minimum(np.ceil(per_node[PEAK::OBS_PER_NODE] * self.caps / self.rho_max - 1e-9), self.caps)
         floor = np.minimum(need.astype(np.int64), current)
         guarded = np.where(action < current, np.maximum(action, floor), action)

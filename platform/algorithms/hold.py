@@ -73,24 +73,23 @@ class QHold:
     reads_q = True
 
     def __init__(self, max_replicas: Sequence[int], reward_scale: float, cost: float = HOLD_COST):
-        from lwmecps.envs.adapters import _radix
-
         if cost < 0 or reward_scale <= 0:
             raise ValueError(f"hold cost must be >= 0 and reward_scale > 0, got {cost!r}, {reward_scale!r}")
         self.caps = np.asarray(max_replicas, dtype=np.int64)
-        self.radix = _radix(self.caps + 1)
         self.margin = float(cost) * float(reward_scale)
 
     def __call__(self, q, obs, replicas) -> np.ndarray:
+        from lwmecps.envs.adapters import replicas_to_flat
+
         q = np.asarray(q, dtype=np.float64).reshape(-1)
         want = np.asarray(replicas, dtype=np.int64).reshape(-1)
         cur = current_replicas(obs, self.caps)
-        best = int((want * self.radix).sum())
+        best = replicas_to_flat(want, self.caps + 1)
         out = want.copy()
         for j in np.flatnonzero(want != cur):
             kept = want.copy()
             kept[j] = cur[j]
-            if q[best] - q[int((kept * self.radix).sum())] < self.margin:
+            if q[best] - q[replicas_to_flat(kept, self.caps + 1)] < self.margin:
                 out[j] = cur[j]
         return out
 

@@ -3,7 +3,7 @@ a margin; it only ever returns the current count or the policy's own action."""
 import numpy as np
 import pytest
 
-from lwmecps.envs.adapters import _radix
+from lwmecps.envs.adapters import flat_digits
 from lwmecps.envs.simulator import OBS_PER_NODE
 from lwmecps.platform.algorithms.hold import HOLD_BAND, HOLD_COST, BandHold, QHold, hold_for
 
@@ -19,7 +19,7 @@ def observation(replicas):
 
 def flat_q(per_node):
     """Q of every flat joint action as a sum of per-node advantages ``per_node[j][a_j]``."""
-    digits = (np.arange(int(np.prod(NVEC)))[:, None] // _radix(NVEC)) % NVEC
+    digits = flat_digits(np.arange(int(np.prod(NVEC))), NVEC)
     return sum(np.asarray(per_node[j])[digits[:, j]] for j in range(len(CAPS)))
 
 
