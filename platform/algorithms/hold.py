@@ -49,7 +49,8 @@ day's `make bench`, seeds 1-3, 2 days; mean cost / causal-oracle over the suite'
                      (0.1: better on every seed; count changes per step 0.37/0.40/0.29 -> 0.17/0.17/0.13)
 
 The scale-up margins, 2026-12-08 (same checkpoints, suite and days; the down margin kept at the value above;
-script in the closing note of that day; mean cost / causal-oracle, vs hpa-tuned; per seed 1/2/3):
+a script wrapping ``load_policy(path, hold=False)`` with each rule; mean cost / causal-oracle, vs hpa-tuned;
+per seed 1/2/3):
 
     DQN  HOLD_UP_COST  0.05 1.0535 (0.9885; 1.062/1.047/1.052)  0.1 1.0503  0.2 1.0453  0.3 1.0409 (0.9767)
                        **0.45** 1.0403 (0.9763; 1.047/1.035/1.039)  0.7 1.0427;  down 0 (up 0.05) 1.0567
@@ -102,6 +103,7 @@ class QHold:
             raise ValueError(f"hold costs must be >= 0 and reward_scale > 0, got {cost!r}, {up_cost!r}, "
                              f"{reward_scale!r}")
         self.caps = np.asarray(max_replicas, dtype=np.int64)
+        self.nvec = self.caps + 1  # counts per node of the flat action space
         self.margin = float(cost) * float(reward_scale)        # Q units, a move down
         self.up_margin = float(up_cost) * float(reward_scale)  # Q units, a move up
 
@@ -111,13 +113,13 @@ class QHold:
         q = np.asarray(q, dtype=np.float64).reshape(-1)
         want = np.asarray(replicas, dtype=np.int64).reshape(-1)
         cur = current_replicas(obs, self.caps)
-        best = replicas_to_flat(want, self.caps + 1)
+        best = replicas_to_flat(want, self.nvec)
         out = want.copy()
         for j in np.flatnonzero(want != cur):
             kept = want.copy()
             kept[j] = cur[j]
             margin = self.up_margin if want[j] > cur[j] else self.margin
-            if q[best] - q[replicas_to_flat(kept, self.caps + 1)] < margin:
+            if q[best] - q[replicas_to_flat(kept, self.nvec)] < margin:
                 out[j] = cur[j]
         return out
 
